@@ -1,0 +1,220 @@
+"""Extractive answers: the sentences that answer the question, each with its citation.
+
+No generative model runs offline here, so the answer is built from the articles' own
+sentences. For every sentence of the retrieved passages we weigh:
+
+* meaning: cosine similarity to the question (same embedder as retrieval);
+* evidence: how many of the question's key words, names, years and numbers it (or, more
+  weakly, its passage) holds;
+* answer type: whether it holds an expression of the kind asked for (a date for "when", a name
+  for "who", a number for "how many"), other than what the question already says; a sentence
+  that only restates the question is not an answer.
+
+The best sentence leads. When the question asks about the latest state ("last", "current") or
+dated sources disagree, the newest source's answer leads and older reports follow with their
+dates. When no sentence holds the question's key terms and an answer of the right type, we
+abstain rather than quote something near but unrelated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from .dates import annotate, human
+from .lexical import tokenize
+from .question import Kind, Question, typed_spans
+from .retrieval import Passage
+
+#: Calibrated on the seed and RGB dev sets with `eval/calibrate.py`: below this confidence we
+#: abstain. See README "Abstention".
+ABSTAIN_BELOW = 0.5
+MAX_SENTENCES = 3
+MAX_WORDS = 80
+EMBED_TOP = 16
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    passage: Passage
+    start: int  # span of the quoted sentence within the article
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start - self.passage.start : self.end - self.passage.start]
+
+    def to_dict(self) -> dict:
+        p = self.passage
+        return {
+            "n": self.n, "doc_id": p.doc_id, "chunk_id": p.chunk_id, "title": p.title, "source": p.source,
+            "published": p.published or None, "url": p.url, "text": self.text, "start": self.start,
+            "end": self.end, "passage": p.text, "passage_start": p.start, "passage_end": p.end,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    abstained: bool = False
+    warnings: tuple[str, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    standalone: str = ""  # the question as resolved against the conversation
+    confidence: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question, "standalone": self.standalone, "answer": self.text,
+            "abstained": self.abstained, "warnings": list(self.warnings),
+            "confidence": round(self.confidence, 3),
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [p.to_dict() for p in self.passages],
+        }
+
+
+@dataclass
+class Sentence:
+    passage: Passage
+    rank: int  # of its passage
+    start: int
+    end: int
+    text: str
+    terms: float = 0.0
+    names: float = 0.0
+    hard: float = 0.0
+    typed: float = 0.0
+    context: float = 0.0
+    cosine: float = 0.0
+    extras: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.passage.doc_id, self.start, self.end)
+
+    def score(self) -> float:
+        return (
+            0.9 * self.cosine + 0.6 * self.terms + 0.25 * self.names + 0.35 * self.hard
+            + 0.45 * self.typed + 0.15 * self.context - 0.03 * self.rank
+        )
+
+
+NO_ANSWER = "The articles don't say. None of the retrieved passages answers this question."
+
+
+def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed) -> Answer:
+    """Compose the answer to `question` from `passages` (best first); `embed` encodes texts."""
+    sentences = _candidates(question, passages)
+    if not sentences:
+        return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages))
+    sentences.sort(key=lambda s: -(s.terms + s.names + s.hard + s.typed + s.context))
+    top = sentences[:EMBED_TOP]
+    vectors = embed([s.text for s in top])
+    for s, v in zip(top, vectors):
+        s.cosine = float(np.dot(v, qvec))
+    top.sort(key=lambda s: -s.score())
+    best = top[0]
+    confidence = _confidence(question, best)
+    if confidence < ABSTAIN_BELOW:
+        return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=confidence)
+
+    chosen = [best]
+    dated = _by_date(question, top, best)
+    if dated:
+        chosen = dated
+    elif question.wants_list:
+        chosen += [s for s in top[1:] if _confidence(question, s) >= ABSTAIN_BELOW and _distinct(s, chosen)][:2]
+    return _compose(question, chosen, passages, confidence)
+
+
+def _candidates(q: Question, passages: list[Passage]) -> list[Sentence]:
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Sentence] = []
+    asked = q.text.lower()
+    for rank, passage in enumerate(passages):
+        passage_tokens = set(tokenize(passage.text + " " + passage.title))
+        spans = passage.sentences or ((passage.start, passage.end),)
+        for start, end in spans:
+            text = passage.text[start - passage.start : end - passage.start]
+            if (passage.doc_id, start, end) in seen or len(text) < 12:
+                continue
+            seen.add((passage.doc_id, start, end))
+            s = Sentence(passage, rank, start, end, text)
+            tokens = set(tokenize(text))
+            lowered = text.lower().replace("’", "'")
+            if q.terms:
+                s.terms = sum(t in tokens for t in q.terms) / len(q.terms)
+                s.context = sum(t in passage_tokens for t in q.terms) / len(q.terms)
+            if q.names:
+                s.names = sum(n in lowered or n in passage.title.lower() for n in q.names) / len(q.names)
+            if q.hard:
+                s.hard = sum(re.search(rf"\b{re.escape(h)}\b", lowered) is not None for h in q.hard) / len(q.hard)
+            if q.kind is not Kind.OTHER:
+                s.extras = [x for x in typed_spans(q.kind, text) if x.lower().strip() not in asked]
+                s.typed = 1.0 if s.extras else 0.0
+            else:
+                new = tokens - set(q.terms)
+                s.typed = min(1.0, len(new) / 4)
+            out.append(s)
+    return out
+
+
+def _confidence(q: Question, s: Sentence) -> float:
+    """How sure we are that `s` answers `q`: evidence of the question's terms and an answer of
+    the right kind, both required. Calibrated against dev sets (ABSTAIN_BELOW)."""
+    coverage = max(s.terms, 0.6 * s.terms + 0.4 * s.context)
+    evidence = 0.5 * coverage + 0.25 * (s.names if q.names else coverage) + 0.25 * (s.hard if q.hard else coverage)
+    typed = s.typed if q.kind is not Kind.OTHER else max(0.5, s.typed)
+    return 0.55 * evidence + 0.25 * typed + 0.4 * max(0.0, s.cosine)
+
+
+def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Sentence]:
+    """Newest report first, then older ones, when time matters and the sources differ in date."""
+    good = [s for s in ranked if s.score() >= 0.8 * best.score() and _confidence(q, s) >= ABSTAIN_BELOW]
+    by_day: dict[str, Sentence] = {}
+    for s in good:
+        by_day.setdefault(s.passage.published or "", s)
+    if len(by_day) < 2:
+        return []
+    if not q.recency and len({_answer_value(q, s) for s in by_day.values()}) < 2:
+        return []
+    days = sorted(by_day, reverse=True)
+    return [by_day[d] for d in days[:MAX_SENTENCES]]
+
+
+def _answer_value(q: Question, s: Sentence) -> str:
+    return " ".join(sorted(x.lower() for x in s.extras)) or s.text.lower()
+
+
+def _distinct(s: Sentence, chosen: list[Sentence]) -> bool:
+    return all(s.text != c.text and not (s.passage.doc_id == c.passage.doc_id and s.start < c.end and c.start < s.end) for c in chosen)
+
+
+def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confidence: float) -> Answer:
+    citations: list[Citation] = []
+    parts: list[str] = []
+    multi_date = len({s.passage.published for s in chosen}) > 1
+    words = 0
+    for i, s in enumerate(chosen, 1):
+        published = s.passage.published_date
+        quoted = annotate(_clean(s.text), published)
+        if words and words + len(quoted.split()) > MAX_WORDS:
+            break
+        words += len(quoted.split())
+        citations.append(Citation(i, s.passage, s.start, s.end))
+        if multi_date:
+            lead = "The latest report" if i == 1 else "An earlier report"
+            parts.append(f"{lead} ({human(published)}): {quoted} [{i}]")
+        else:
+            parts.append(f"{quoted} [{i}]")
+    return Answer(q.text, " ".join(parts), tuple(citations), False, (), tuple(passages), confidence=confidence)
+
+
+def _clean(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text[-1:] in ".!?…\"'’”" else text + "."

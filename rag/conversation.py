@@ -1,0 +1,112 @@
+"""Follow-up questions made standalone, so retrieval and answering see the whole question.
+
+Without an LLM we rewrite with two rules, applied to the latest earlier question:
+
+* Ellipsis ("And William?", "What about 2019?", "How about Meghan?"): the fragment replaces the
+  last name (or year) of the earlier question: "When did Harry last see Charles?" + "And
+  William?" → "When did Harry last see William?".
+* Anything else that leans on the earlier turn (a pronoun such as it/they/he/that, or a question
+  with no name of its own): the earlier question's names and key words, and the names in the
+  earlier answer, are added in brackets as context: "Where is it being held? (WellChild Awards
+  London)".
+
+A question that stands on its own is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .question import NAME_RE, analyse
+
+Turn = dict[str, str]
+
+_ELLIPSIS = re.compile(r"^\s*(?:and|but|what about|how about|and what about|what of)\b\s*(?P<rest>.*?)[?.!]*\s*$", re.I)
+_LEANS_BACK = re.compile(
+    r"\b(?:it|its|they|them|their|theirs|he|him|his|she|her|hers|that|this|those|these|there|then|the same|"
+    r"the couple|the pair|the event|the meeting|the book|the interview)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+
+
+def normalise_history(history: Iterable[Any] | None) -> list[Turn]:
+    """Accept turns as {"question","answer"} dicts, (question, answer) pairs, plain strings, or
+    chat messages ({"role", "content"}) as Gradio sends them."""
+    turns: list[Turn] = []
+    pending: Turn | None = None
+    for item in history or ():
+        if isinstance(item, dict) and "role" in item:
+            content = item.get("content")
+            text = content if isinstance(content, str) else ""
+            if item["role"] == "user":
+                pending = {"question": text, "answer": ""}
+                turns.append(pending)
+            elif item["role"] == "assistant" and pending is not None and not pending["answer"]:
+                pending["answer"] = text
+        elif isinstance(item, dict):
+            turns.append({"question": str(item.get("question", "")), "answer": str(item.get("answer", ""))})
+        elif isinstance(item, (list, tuple)) and item:
+            turns.append({"question": str(item[0] or ""), "answer": str(item[1] or "") if len(item) > 1 else ""})
+        elif isinstance(item, str):
+            turns.append({"question": item, "answer": ""})
+    return [t for t in turns if t["question"].strip()]
+
+
+def standalone(question: str, history: Sequence[Any] = ()) -> str:
+    turns = normalise_history(history)
+    if not turns:
+        return question
+    previous = turns[-1]["question"]
+    ellipsis = _ELLIPSIS.match(question)
+    if ellipsis and len(ellipsis.group("rest").split()) <= 4:
+        return _substitute(previous, ellipsis.group("rest").strip(" ,"))
+    current = analyse(question)
+    if current.names and not _LEANS_BACK.search(question):
+        return question
+    if len(current.terms) >= 4 and not _LEANS_BACK.search(question):
+        return question
+    return f"{question} ({_context(previous, turns[-1]['answer'], question)})"
+
+
+def _substitute(previous: str, fragment: str) -> str:
+    """Put `fragment` where its counterpart stood in `previous`."""
+    if _YEAR.fullmatch(fragment) or (fragment.lower().startswith("in ") and _YEAR.search(fragment)):
+        year = _YEAR.search(fragment).group()
+        if _YEAR.search(previous):
+            return _YEAR.sub(year, previous, count=1) if len(_YEAR.findall(previous)) == 1 else f"{previous} {year}"
+        return f"{previous.rstrip('?')} in {year}?"
+    names = [m for m in NAME_RE.finditer(previous) if m.start() > 0]
+    if names and fragment[:1].isupper():
+        last = names[-1]
+        return previous[: last.start()] + fragment + previous[last.end():]
+    return f"{previous.rstrip('?')} {fragment}?"
+
+
+def _context(previous: str, answer: str, question: str) -> str:
+    prior = analyse(previous)
+    words = list(prior.names)
+    known = {w.lower() for w in question.split()}
+    for match in NAME_RE.finditer(answer):
+        name = " ".join(w for w in match.group().split() if w.lower() not in _STOP and w.lower() not in _STARTERS)
+        if name:
+            words.append(name)
+    content = [w for w in re.findall(r"[A-Za-z][\w'-]+", previous) if w.lower() not in _STOP and len(w) > 2]
+    seen: set[str] = set()
+    out = []
+    for word in words + content:
+        key = word.lower()
+        if key not in seen and key not in known:
+            seen.add(key)
+            out.append(word)
+    return " ".join(out[:10])
+
+
+_STARTERS = {"the", "he", "she", "it", "yes", "no", "reportedly", "according", "a", "an", "in", "on", "at"}
+_STOP = {
+    "what", "when", "where", "who", "whom", "whose", "which", "why", "how", "did", "does", "the", "and",
+    "was", "were", "are", "is", "will", "would", "could", "about", "with", "for", "his", "her", "their",
+    "they", "them", "that", "this", "has", "have", "had", "been", "going", "say", "said",
+}

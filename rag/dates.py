@@ -1,0 +1,81 @@
+"""Relative dates in an article, resolved against the article's publication date.
+
+"In April" in a piece published on 2021-12-03 means April 2021; "next year" there means 2022.
+The answerer shows the resolved date beside the quote so a reader of a 2025 chat is not misled
+by a 2021 "this year".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+MONTH_NAMES = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+]
+_MONTH_INDEX = {name.lower(): i + 1 for i, name in enumerate(MONTH_NAMES)}
+_MONTH_INDEX.update({name[:3].lower(): i + 1 for i, name in enumerate(MONTH_NAMES)})
+_MONTH_INDEX["sept"] = 9
+
+# A month named without a year ("in April", "on September 8"): not followed by a year.
+_BARE_MONTH = re.compile(
+    r"\b(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"(?P<day>\s+\d{1,2}(?:st|nd|rd|th)?)?\b(?!,?\s+(?:of\s+)?\d{4})(?!\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})(?!\s*-)"
+)
+_RELATIVE = re.compile(
+    r"\b(?P<expr>earlier this year|later this year|this year|last year|next year|this month|last month|next month|"
+    r"this summer|this spring|this autumn|this fall|this winter)\b",
+    re.IGNORECASE,
+)
+_MAY_AS_VERB = re.compile(r"\bMay\s+(?:be|have|not|well|also|still|never|soon|only|even|yet|just)\b")
+
+
+def human(day: date | None) -> str:
+    return f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year}" if day else "undated"
+
+
+def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]:
+    """(start, end, resolved) for each relative date expression in `sentence`."""
+    if published is None:
+        return []
+    found: list[tuple[int, int, str]] = []
+    for match in _BARE_MONTH.finditer(sentence):
+        if match.group("month") == "May" and _MAY_AS_VERB.match(sentence, match.start()):
+            continue
+        month = _MONTH_INDEX[match.group("month").lower()]
+        # News mostly reports the past; a month after the publication month is taken as last
+        # year's, unless the sentence speaks of the future.
+        future = re.search(r"\b(?:will|expected|set to|due|plans?|next|upcoming|scheduled)\b", sentence, re.I)
+        year = published.year
+        if month > published.month and not future:
+            year -= 1
+        elif month < published.month and future:
+            year += 1
+        day = (match.group("day") or "").strip()
+        label = f"{day.rstrip('stndrh')} {MONTH_NAMES[month - 1]} {year}".strip() if day else f"{MONTH_NAMES[month - 1]} {year}"
+        found.append((match.start(), match.end(), label))
+    for match in _RELATIVE.finditer(sentence):
+        expr = match.group("expr").lower()
+        year = published.year + (-1 if expr.startswith("last year") else 1 if expr.startswith("next year") else 0)
+        if expr.endswith("month"):
+            offset = {"this": 0, "last": -1, "next": 1}[expr.split()[0]]
+            index = published.month - 1 + offset
+            label = f"{MONTH_NAMES[index % 12]} {published.year + index // 12}"
+        elif expr.split()[-1] in ("summer", "spring", "autumn", "fall", "winter"):
+            label = f"{expr.split()[-1]} {year}"
+        else:
+            label = str(year)
+        found.append((match.start(), match.end(), label))
+    return sorted(found)
+
+
+def annotate(sentence: str, published: date | None) -> str:
+    """The sentence with each relative date followed by its resolution in brackets."""
+    out, last = [], 0
+    for start, end, label in resolve(sentence, published):
+        if label.lower() in sentence[start:end].lower():
+            continue
+        out.append(sentence[last:end] + f" [{label}]")
+        last = end
+    return "".join(out) + sentence[last:]

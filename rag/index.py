@@ -1,0 +1,246 @@
+"""`Index`: the one object users hold. Opens the store, ingests, searches and answers.
+
+It owns the caches that make repeated queries cheap (the model, the BM25 copy, the article
+manifest) and refreshes them when the collection's generation changes, whoever changed it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .embedding import Embedder
+from .errors import IndexBusyError, IndexUnavailableError, QuestionError
+from .ingest import IngestReport, Progress, ingest
+from .lexical import ChunkInfo, LexicalIndex, cache_folder
+from .answer import Answer
+from .answer import answer as compose_answer
+from .conversation import standalone
+from .question import analyse
+from .retrieval import Filters, Mode, Passage, search
+from .store import ArticleRecord, Store
+
+log = logging.getLogger(__name__)
+
+EMPTY_INDEX = "The index is empty: add articles first (rag ingest PATH, or the Corpus tab)."
+#: How long a writer waits for another writer of the same embedded index.
+LOCK_WAIT_S = 600.0
+#: How often (at most) a reader asks the store whether another process changed it.
+REFRESH_EVERY_S = 2.0
+
+
+class Index:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.embedder = Embedder(settings.model, settings.batch_size)
+        self._store: Store | None = None
+        self._lock = threading.RLock()
+        self._generation: str | None = None
+        self._checked_at = 0.0
+        self._lexical: LexicalIndex | None = None
+        self._articles: dict[str, ArticleRecord] = {}
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, url: str | None = None, **settings: Any) -> "Index":
+        """Open (or prepare to create) the index at `path`, or on the Chroma server at `url`.
+
+        Unset arguments fall back to RAG_* environment variables, then defaults. An index built
+        with another embedding model is refused here, before any search could mix vectors.
+        """
+        index = cls(Settings.load(index_path=path, chroma_url=url, **settings))
+        if index.store.exists:
+            index.store.check_model(index.settings.model)
+        return index
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings)
+        return self._store
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(Path(self.settings.index_path).resolve())
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
+        with self._lock, self._writer():
+            report = ingest(
+                self.store, self.embedder, list(paths), self.settings.chunk_tokens,
+                self.settings.chunk_overlap, self.settings.max_file_mb, progress,
+            )
+            if report.changed or self._generation is None:
+                self._refresh(force=True)
+            return report
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete an article and all its chunks; False if there was no such article."""
+        with self._lock, self._writer():
+            known = doc_id in self.store.articles()
+            self.store.delete_article(doc_id)
+            self.store.bump()
+            self._refresh(force=True)
+            return known
+
+    @contextmanager
+    def _writer(self):
+        """One writer per embedded index: Chroma's local files are not multi-process safe."""
+        if self.settings.chroma_url:
+            yield
+            return
+        from filelock import FileLock, Timeout
+
+        folder = Path(self.settings.index_path)
+        if folder.exists() and not folder.is_dir():
+            self.store  # raises the clear "is a file" error
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(folder / ".write.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.warning("index %s is busy with another ingest; waiting up to %.0f s", folder, LOCK_WAIT_S)
+            try:
+                lock.acquire(timeout=LOCK_WAIT_S)
+            except Timeout:
+                raise IndexBusyError(
+                    f"The index at {folder} is busy: another process has been writing to it for over "
+                    f"{LOCK_WAIT_S:.0f} s. Wait for it to finish, or use another --index."
+                ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def articles(self) -> list[ArticleRecord]:
+        self._refresh()
+        return sorted(self._articles.values(), key=lambda r: (r.published or "", r.doc_id), reverse=True)
+
+    def info(self) -> dict:
+        model = self.store.model() if self.store.exists else None
+        articles = self.store.articles()
+        return {
+            "location": self.location,
+            "mode": "server" if self.settings.chroma_url else "embedded",
+            "model": model[0] if model else self.settings.model,
+            "dim": model[1] if model else None,
+            "articles": len(articles),
+            "chunks": sum(r.chunks for r in articles.values()),
+            "sources": sorted({r.source for r in articles.values() if r.source}),
+            "published_range": _date_range(articles.values()),
+        }
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        published_after: date | str | None = None,
+        published_before: date | str | None = None,
+        sources: Sequence[str] | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Passage]:
+        query = self.check_question(query)
+        filters = make_filters(published_after, published_before, sources)
+        self._refresh()
+        if not self._articles:
+            return []
+        vector = self.embedder.encode([query])[0]
+        return search(query, vector, self.store, self._lexical, self._articles, k, filters, mode)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        k: int = 5,
+        published_after: date | str | None = None,
+        published_before: date | str | None = None,
+        sources: Sequence[str] | None = None,
+        mode: Mode = "hybrid",
+    ) -> Answer:
+        """Answer `question` (resolved against `history`) with cited sentences, or abstain."""
+        question = self.check_question(question)
+        filters = make_filters(published_after, published_before, sources)
+        resolved = standalone(question, history)
+        self._refresh()
+        if not self._articles:
+            return Answer(question, EMPTY_INDEX, abstained=True, warnings=(EMPTY_INDEX,), standalone=resolved)
+        q = analyse(resolved)
+        vector = self.embedder.encode([resolved])[0]
+        passages = search(q, vector, self.store, self._lexical, self._articles, max(k, 1), filters, mode)
+        result = compose_answer(q, passages, vector, self.embedder.encode)
+        return replace(result, question=question, standalone=resolved)
+
+    def check_question(self, text: str) -> str:
+        if not isinstance(text, str) or not text.strip():
+            raise QuestionError("The question is empty. Type a question about the articles.")
+        text = " ".join(text.split())
+        limit = self.settings.max_question_chars
+        if len(text) > limit:
+            raise QuestionError(
+                f"The question is {len(text):,} characters long; the limit is {limit:,}. "
+                "Ask a shorter question (one or two sentences)."
+            )
+        return text
+
+    def _refresh(self, force: bool = False) -> None:
+        """Reload manifest and BM25 if the collection changed since we last looked."""
+        with self._lock:
+            now = time.monotonic()
+            if not force and self._generation is not None and now - self._checked_at < REFRESH_EVERY_S:
+                return
+            self._checked_at = now
+            if not self.store.exists:
+                self._generation, self._articles, self._lexical = "", {}, LexicalIndex.build([])
+                return
+            generation = self.store.generation()
+            if generation == self._generation and not force:
+                return
+            self._articles = self.store.articles()
+            folder = cache_folder(self.settings.index_path, self.settings.chroma_url, self.settings.collection)
+            lexical = LexicalIndex.load(folder, generation)
+            if lexical is None:
+                lexical = self._build_lexical()
+                try:
+                    lexical.save(folder, generation)
+                except OSError as err:
+                    log.warning("could not save the BM25 copy to %s: %s", folder, err)
+            self._lexical, self._generation = lexical, generation
+
+    def _build_lexical(self) -> LexicalIndex:
+        started = time.perf_counter()
+        rows = []
+        for cid, text, meta in self.store.iter_chunks():
+            record = self._articles.get(meta["doc_id"])
+            if record is not None and record.version == meta["version"]:
+                rows.append((ChunkInfo(cid, meta["doc_id"], meta["version"], meta.get("source", ""), int(meta.get("published_day", 0))), text))
+        lexical = LexicalIndex.build(rows)
+        log.info("built BM25 over %d chunks in %.1f s", len(rows), time.perf_counter() - started)
+        return lexical
+
+
+def make_filters(after: date | str | None, before: date | str | None, sources: Sequence[str] | None) -> Filters:
+    from .corpus import parse_date
+
+    try:
+        return Filters(
+            published_after=parse_date(after) if after else None,
+            published_before=parse_date(before) if before else None,
+            sources=tuple(s for s in (sources or ()) if s),
+        )
+    except ValueError as err:
+        raise QuestionError(f"Bad date filter: {err}.") from None
+
+
+def _date_range(records: Iterable[ArticleRecord]) -> list[str] | None:
+    dates = sorted(r.published for r in records if r.published)
+    return [dates[0], dates[-1]] if dates else None

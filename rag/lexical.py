@@ -1,0 +1,143 @@
+"""BM25 over the indexed chunks, kept consistent with the Chroma collection it mirrors.
+
+BM25 is a derived index: Chroma holds the truth. Each process keeps a copy on disk (inside the
+index folder when embedded, in the user's cache for a server) stamped with the collection's
+`generation`; when another writer has changed the collection the stamp differs and the copy is
+rebuilt from Chroma. Nothing is pickled: bm25s saves arrays and JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b|\b\d\b")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop-worded, Snowball-stemmed word tokens (numbers kept whole)."""
+    words = [w for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in stopwords()]
+    return _stemmer().stemWords(words)
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    """What filtering and fusion need to know of a chunk without asking Chroma."""
+
+    id: str
+    doc_id: str
+    version: str
+    source: str
+    day: int
+
+
+class LexicalIndex:
+    def __init__(self, chunks: list[ChunkInfo], model):
+        self.chunks = chunks
+        self.model = model
+        self._days = np.array([c.day for c in chunks], dtype=np.int64)
+        self._sources = np.array([c.source for c in chunks], dtype=object)
+
+    @classmethod
+    def build(cls, rows: Iterable[tuple[ChunkInfo, str]]) -> "LexicalIndex":
+        import bm25s
+
+        rows = list(rows)
+        model = bm25s.BM25()
+        if rows:
+            model.index([tokenize(text) for _, text in rows], show_progress=False)
+        return cls([info for info, _ in rows], model if rows else None)
+
+    def mask(self, after: int | None, before: int | None, sources: Iterable[str] | None) -> np.ndarray | None:
+        if not self.chunks or (after is None and before is None and not sources):
+            return None
+        keep = np.ones(len(self.chunks), dtype=bool)
+        if after is not None:
+            keep &= self._days >= after
+        if before is not None:
+            keep &= (self._days <= before) & (self._days > 0)
+        if sources:
+            keep &= np.isin(self._sources, list(sources))
+        return keep.astype(np.float32)
+
+    def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[ChunkInfo, float]]:
+        if self.model is None:
+            return []
+        vocab = self.model.vocab_dict
+        tokens = [t for t in tokenize(query) if t in vocab]
+        if not tokens:
+            return []
+        scores = self.model.get_scores(tokens, weight_mask=mask)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top])]
+        return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    # ---- persistence ---------------------------------------------------------------------
+
+    def save(self, folder: Path, generation: str) -> None:
+        """Write to a fresh folder, then swap it in: a crash leaves the old copy or none."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        if self.model is not None:
+            self.model.save(str(tmp), show_progress=False)
+        rows = [[c.id, c.doc_id, c.version, c.source, c.day] for c in self.chunks]
+        (tmp / "chunks.json").write_text(json.dumps(rows))
+        (tmp / "generation").write_text(generation)
+        old = folder.with_name(folder.name + f".old{os.getpid()}")
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, generation: str) -> "LexicalIndex | None":
+        """The saved copy if it matches `generation`, else None (caller rebuilds)."""
+        import bm25s
+
+        try:
+            if (folder / "generation").read_text() != generation:
+                return None
+            rows = json.loads((folder / "chunks.json").read_text())
+            chunks = [ChunkInfo(*row) for row in rows]
+            model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if chunks else None
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            log.info("BM25 copy at %s unusable (%s); rebuilding", folder, err)
+            return None
+        return cls(chunks, model)
+
+
+def cache_folder(index_path: Path, chroma_url: str | None, collection: str) -> Path:
+    if chroma_url is None:
+        return Path(index_path) / "bm25"
+    key = hashlib.sha256(f"{chroma_url}|{collection}".encode()).hexdigest()[:16]
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "rag" / "bm25" / key

@@ -1,0 +1,144 @@
+"""What a question asks for: its answer type, the terms an answer must match, its time sense.
+
+Dense and BM25 scores ignore the small words that decide news questions: a year ("Wimbledon
+2019" vs 2018), a quarter, an ordinal, a name. This module pulls those out so retrieval can
+rerank on them and the answerer can demand them, and it tells "when" from "who" from "how
+many" so the answerer looks for a sentence that holds that kind of answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from .lexical import tokenize
+
+
+class Kind(str, Enum):
+    DATE = "date"
+    PERSON = "person"  # who: a person or an organisation
+    PLACE = "place"
+    NUMBER = "number"
+    DURATION = "duration"
+    OTHER = "other"
+
+
+MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+).split()
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "million billion trillion dozen half"
+)
+
+DATE_RE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
+    rf"|\b{_MONTH}(?:,?\s+(?:of\s+)?\d{{4}})\b"
+    rf"|\b(?:in|since|until|by|from|last|this|next|early|late|mid|earlier|later)[\s-]+(?:{_MONTH}|spring|summer|autumn|fall|winter)\b"
+    r"|\b(?:1[89]\d\d|20\d\d)\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b(?:yesterday|today|tomorrow|last\s+(?:week|month|year)|earlier\s+this\s+(?:week|month|year)|"
+    r"next\s+(?:week|month|year)|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b"
+    r"|\b(?:in|within)\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?)\b"
+    r"|\b\w+\s+(?:days?|weeks?|months?|years?)\s+ago\b",
+    re.IGNORECASE,
+)
+NUMBER_RE = re.compile(
+    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*\b(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
+    re.IGNORECASE,
+)
+DURATION_RE = re.compile(
+    rf"\b(?:\d+|{'|'.join(_NUMBER_WORDS.split())}|a|an|several|few)\s+(?:\w+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+    re.IGNORECASE,
+)
+# Capitalised runs ("Prince Philip", "Raymond James Stadium"), allowing joiners like "of".
+NAME_RE = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|de|the|van|von|al|bin|&)?\s*[A-Z][\w'’.-]*)*")
+PLACE_RE = re.compile(r"\b(?:in|at|near|from|to|across|inside|outside)\s+(?:the\s+)?([A-Z][\w'’.-]*(?:[\s,]+[A-Z][\w'’.-]*)*)")
+
+_RECENCY = re.compile(
+    r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+_HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
+_LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
+_WH_WORDS = {
+    "what", "when", "where", "who", "whom", "whose", "which", "why", "how", "did", "does", "do", "is",
+    "are", "was", "were", "will", "would", "can", "could", "has", "have", "had", "the", "a", "an",
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: Kind
+    terms: tuple[str, ...]  # stemmed content terms
+    names: tuple[str, ...]  # capitalised names in the question, lower-cased
+    years: tuple[str, ...]
+    numbers: tuple[str, ...]  # other hard tokens: quarters, ordinals, plain numbers
+    recency: bool  # asks about the latest state ("last", "current", "still")
+    wants_list: bool
+
+    @property
+    def hard(self) -> tuple[str, ...]:
+        return self.years + self.numbers
+
+
+def analyse(text: str) -> Question:
+    lowered = text.lower().strip()
+    kind = _kind(lowered)
+    years = tuple(dict.fromkeys(_YEAR.findall(text)))
+    numbers = tuple(
+        dict.fromkeys(n.lower() for n in _HARD_NUMBER.findall(text) if n not in years)
+    )
+    names = []
+    for match in NAME_RE.finditer(text):
+        words = [w for w in match.group().split() if w.lower() not in _WH_WORDS]
+        if words:
+            names.append(" ".join(words).lower().strip(" ?.,!'’"))
+    return Question(
+        text=text,
+        kind=kind,
+        terms=tuple(dict.fromkeys(t for t in tokenize(text) if t not in _WH_WORDS)),
+        names=tuple(dict.fromkeys(n for n in names if n)),
+        years=years,
+        numbers=numbers,
+        recency=bool(_RECENCY.search(text)),
+        wants_list=bool(_LIST.search(text)),
+    )
+
+
+def _kind(q: str) -> Kind:
+    if re.search(r"\bhow (?:long|many (?:years|months|weeks|days))\b", q):
+        return Kind.DURATION
+    if re.search(r"\b(?:when|what (?:year|date|day|month|time)|which (?:year|date|day|month)|how long ago)\b", q) or q.endswith(
+        (" date", " release", " released", " premiere")
+    ):
+        return Kind.DATE
+    if re.search(r"\bhow (?:many|much|old|often|far|big|large|tall|high)\b|\bwhat (?:percentage|number|age|price|amount)\b", q):
+        return Kind.NUMBER
+    if re.search(r"\bwhere\b|\bwhat (?:city|country|place|venue|location|town|state)\b|\blocation\b", q):
+        return Kind.PLACE
+    if re.search(r"\b(?:who|whom|whose)\b|\bwhich (?:company|person|team|country|player|firm|organi[sz]ation)\b", q):
+        return Kind.PERSON
+    return Kind.OTHER
+
+
+def typed_spans(kind: Kind, sentence: str) -> list[str]:
+    """Expressions in `sentence` of the kind the question asks for."""
+    if kind is Kind.DATE:
+        return [m.group() for m in DATE_RE.finditer(sentence)]
+    if kind is Kind.DURATION:
+        return [m.group() for m in DURATION_RE.finditer(sentence)]
+    if kind is Kind.NUMBER:
+        return [m.group() for m in NUMBER_RE.finditer(sentence)]
+    if kind is Kind.PLACE:
+        return [m.group(1) for m in PLACE_RE.finditer(sentence)]
+    if kind is Kind.PERSON:
+        return [m.group() for m in NAME_RE.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
+    return []

@@ -1,0 +1,324 @@
+"""The Chroma side: chunk vectors and an article manifest, embedded or on a server.
+
+Two collections per index:
+
+* `<name>-chunks` holds one record per chunk: text, vector and metadata. Its collection metadata
+  records the embedding model (so another model is refused) and a `generation` token that
+  changes on every write (so other processes know their BM25 copy is stale).
+* `<name>-articles` is the manifest: one record per article naming its current version. Writing
+  that record is the commit point of an article's ingest. Chunks of any other version (a crashed
+  ingest, a replaced article) are invisible to readers and are collected on the next ingest.
+
+Chroma has no multi-record transactions; this manifest is how an article is always wholly old,
+wholly new or absent.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Settings
+from .errors import IndexUnavailableError, ModelMismatchError, StoreTimeoutError
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+PAGE = 5000  # below Chroma's max batch (5461)
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    doc_id: str
+    version: str
+    text_hash: str
+    title: str
+    source: str
+    published: str  # ISO date or ""
+    url: str
+    chunks: int
+    chars: int
+    origin: str
+
+
+def published_day(iso: str) -> int:
+    """YYYYMMDD as an int, because Chroma's range operators compare numbers only."""
+    return int(iso.replace("-", "")) if iso else 0
+
+
+class Store:
+    def __init__(self, client: Any, settings: Settings, location: str):
+        self.client = client
+        self.settings = settings
+        self.location = location
+        self._chunks = None
+        self._articles = None
+
+    # ---- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Store":
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(settings.chroma_url)
+            try:
+                client = chromadb.HttpClient(
+                    host=url.hostname,
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+                _set_timeout(client, settings.timeout_s)
+                client.heartbeat()
+            except Exception as err:  # chromadb raises many kinds here, all meaning "unreachable"
+                raise IndexUnavailableError(
+                    f"Cannot reach the Chroma server at {settings.chroma_url} ({_short(err)}). "
+                    "Start it with `chroma run --path DIR --host 127.0.0.1 --port PORT`, or unset "
+                    "RAG_CHROMA_URL / --chroma-url to use the embedded index."
+                ) from None
+            return cls(client, settings, settings.chroma_url)
+
+        path = Path(settings.index_path)
+        if path.exists() and not path.is_dir():
+            raise IndexUnavailableError(
+                f"--index {path} is a file, not a folder. Point --index at a folder (it is "
+                "created if missing), for example --index index/."
+            )
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            client.heartbeat()
+        except Exception as err:
+            raise IndexUnavailableError(
+                f"The index at {path} cannot be opened ({_short(err)}). It may be corrupt or from "
+                f"another Chroma version: move it aside (mv {path} {path}.broken) and rebuild it "
+                "with `rag ingest`."
+            ) from None
+        return cls(client, settings, str(path.resolve()))
+
+    # ---- collections ---------------------------------------------------------------------
+
+    def _collection(self, suffix: str, create: bool):
+        name = f"{self.settings.collection}-{suffix}"
+        try:
+            if create:
+                return self.client.get_or_create_collection(
+                    name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                )
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception as err:
+            if not create and ("does not exist" in str(err) or "NotFound" in type(err).__name__):
+                return None
+            raise self._failure(err) from None
+
+    def chunks(self, create: bool = False):
+        if self._chunks is None:
+            self._chunks = self._collection("chunks", create)
+        return self._chunks
+
+    def articles_collection(self, create: bool = False):
+        if self._articles is None:
+            self._articles = self._collection("articles", create)
+        return self._articles
+
+    @property
+    def exists(self) -> bool:
+        return self.chunks() is not None
+
+    def model(self) -> tuple[str, int] | None:
+        collection = self.chunks()
+        if collection is None:
+            return None
+        meta = self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
+        return (meta["model"], int(meta["dim"])) if "model" in meta else None
+
+    def claim(self, model: str, dim: Callable[[], int]) -> None:
+        """Create the collections for `model`, or check that they were made with it.
+
+        `dim` is a callable so that an index that already exists never loads the model for it.
+        """
+        recorded = self.model()
+        if recorded is None:
+            meta = {"model": model, "dim": dim(), "schema": SCHEMA, "generation": _token()}
+            self._call(lambda: self.chunks(create=True).modify(metadata=meta))
+            self.articles_collection(create=True)
+        else:
+            self.check_model(model)
+
+    def check_model(self, model: str) -> None:
+        recorded = self.model()
+        if recorded and recorded[0] != model:
+            raise ModelMismatchError(
+                f"The index at {self.location} was built with the embedding model {recorded[0]!r}, "
+                f"not {model!r}. Use --model {recorded[0]} (or RAG_MODEL), or build a new index "
+                "with --index NEW_DIR."
+            )
+
+    def generation(self) -> str:
+        collection = self.chunks()
+        if collection is None:
+            return ""
+        meta = self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
+        return str(meta.get("generation", ""))
+
+    def bump(self) -> None:
+        self._call(lambda: self.chunks(create=True).modify(metadata={"generation": _token()}))
+
+    # ---- articles ------------------------------------------------------------------------
+
+    def articles(self) -> dict[str, ArticleRecord]:
+        collection = self.articles_collection()
+        if collection is None:
+            return {}
+        records: dict[str, ArticleRecord] = {}
+        for offset in range(0, 10**9, PAGE):
+            page = self._call(lambda: collection.get(include=["metadatas"], limit=PAGE, offset=offset))
+            for meta in page["metadatas"]:
+                record = ArticleRecord(**{k: meta[k] for k in ArticleRecord.__dataclass_fields__})
+                records[record.doc_id] = record
+            if len(page["ids"]) < PAGE:
+                break
+        return records
+
+    def put_article(self, record: ArticleRecord) -> None:
+        """The commit point: from here on readers see `record.version` of this article."""
+        self._call(
+            lambda: self.articles_collection(create=True).upsert(
+                ids=[record.doc_id], embeddings=[[1.0]], metadatas=[asdict(record)]
+            )
+        )
+
+    def delete_article(self, doc_id: str) -> None:
+        self._call(lambda: self.articles_collection(create=True).delete(ids=[doc_id]))
+        self.delete_chunks(doc_id)
+
+    # ---- chunks --------------------------------------------------------------------------
+
+    def put_chunks(self, ids: list[str], texts: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
+        collection = self.chunks(create=True)
+        for i in range(0, len(ids), PAGE):
+            part = slice(i, i + PAGE)
+            self._call(
+                lambda: collection.upsert(
+                    ids=ids[part], documents=texts[part], embeddings=vectors[part], metadatas=metadatas[part]
+                )
+            )
+
+    def delete_chunks(self, doc_id: str, keep_version: str | None = None) -> int:
+        """Remove the chunks of `doc_id` (all, or all but `keep_version`); returns how many."""
+        collection = self.chunks()
+        if collection is None:
+            return 0
+        where: dict = {"doc_id": doc_id}
+        if keep_version:
+            where = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
+        ids = self._call(lambda: collection.get(where=where, include=[]))["ids"]
+        if ids:
+            self._call(lambda: collection.delete(ids=ids))
+        return len(ids)
+
+    def orphan_doc_ids(self, current: dict[str, ArticleRecord]) -> set[str]:
+        """Articles with chunks that no manifest record vouches for (crashes, removals)."""
+        orphans = set()
+        for _, _, meta in self.iter_chunks(include_documents=False):
+            record = current.get(meta["doc_id"])
+            if record is None or record.version != meta["version"]:
+                orphans.add(meta["doc_id"])
+        return orphans
+
+    def iter_chunks(self, include_documents: bool = True) -> Iterator[tuple[str, str, dict]]:
+        collection = self.chunks()
+        if collection is None:
+            return
+        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
+        for offset in range(0, 10**9, PAGE):
+            page = self._call(lambda: collection.get(include=include, limit=PAGE, offset=offset))
+            docs = page.get("documents") or [""] * len(page["ids"])
+            yield from zip(page["ids"], docs, page["metadatas"])
+            if len(page["ids"]) < PAGE:
+                break
+
+    def get_chunks(self, ids: Sequence[str], with_vectors: bool = False) -> dict[str, tuple]:
+        """(text, metadata) per id, plus the vector when asked."""
+        collection = self.chunks()
+        if collection is None or not ids:
+            return {}
+        include = ["metadatas", "documents"] + (["embeddings"] if with_vectors else [])
+        page = self._call(lambda: collection.get(ids=list(ids), include=include))
+        if with_vectors:
+            rows = zip(page["ids"], page["documents"], page["metadatas"], page["embeddings"])
+            return {i: (d, m, np.asarray(v, dtype=np.float32)) for i, d, m, v in rows}
+        return {i: (d, m) for i, d, m in zip(page["ids"], page["documents"], page["metadatas"])}
+
+    def count(self) -> int:
+        collection = self.chunks()
+        return 0 if collection is None else self._call(collection.count)
+
+    def query(self, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[str, str, dict, float]]:
+        collection = self.chunks()
+        if collection is None:
+            return []
+        n = min(n, self._call(collection.count))
+        if n <= 0:
+            return []
+        result = self._call(
+            lambda: collection.query(
+                query_embeddings=[vector], n_results=n, where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
+        )
+        return list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]))
+
+    # ---- errors --------------------------------------------------------------------------
+
+    def _call(self, fn):
+        try:
+            return fn()
+        except Exception as err:
+            raise self._failure(err) from None
+
+    def _failure(self, err: Exception) -> Exception:
+        import httpx
+
+        if isinstance(err, httpx.TimeoutException):
+            return StoreTimeoutError(
+                f"The Chroma server at {self.location} did not answer within {self.settings.timeout_s:g} s. "
+                "Check that it is running and not overloaded (RAG_TIMEOUT raises the limit)."
+            )
+        if isinstance(err, (httpx.TransportError, ConnectionError)):
+            return IndexUnavailableError(
+                f"Lost the connection to the Chroma server at {self.location} ({_short(err)}). "
+                "Check that `chroma run` is still up, then retry."
+            )
+        if isinstance(err, (IndexUnavailableError, StoreTimeoutError, ModelMismatchError)):
+            return err
+        return IndexUnavailableError(f"The index at {self.location} failed: {_short(err)}.")
+
+
+def _token() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _short(err: Exception) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text[:200]
+
+
+def _set_timeout(client: Any, seconds: float) -> None:
+    """chromadb's HTTP client waits forever by default; a dead server must fail in seconds."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 3.0))
