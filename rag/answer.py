@@ -26,7 +26,7 @@ import numpy as np
 
 from .dates import annotate, human
 from .lexical import tokenize
-from .question import Kind, Question, typed_spans
+from .question import Kind, Question, canonical, strength, typed_spans
 from .retrieval import Passage
 
 #: Calibrated on the seed and RGB dev sets with `eval/calibrate.py`: below this confidence we
@@ -91,6 +91,7 @@ class Sentence:
     typed: float = 0.0
     context: float = 0.0
     cosine: float = 0.0
+    vote: float = 0.0  # share of the evidence that agrees with this sentence's answer
     extras: list[str] = field(default_factory=list)
 
     @property
@@ -100,7 +101,7 @@ class Sentence:
     def score(self) -> float:
         return (
             0.9 * self.cosine + 0.6 * self.terms + 0.25 * self.names + 0.35 * self.hard
-            + 0.45 * self.typed + 0.15 * self.context - 0.03 * self.rank
+            + 0.45 * self.typed + 0.15 * self.context + 0.3 * self.vote - 0.03 * self.rank
         )
 
 
@@ -117,6 +118,7 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed)
     vectors = embed([s.text for s in top])
     for s, v in zip(top, vectors):
         s.cosine = float(np.dot(v, qvec))
+    _vote(question.kind, top)
     top.sort(key=lambda s: -s.score())
     best = top[0]
     confidence = _confidence(question, best)
@@ -139,7 +141,9 @@ def _candidates(q: Question, passages: list[Passage]) -> list[Sentence]:
     for rank, passage in enumerate(passages):
         passage_tokens = set(tokenize(passage.text + " " + passage.title))
         spans = passage.sentences or ((passage.start, passage.end),)
-        for start, end in spans:
+        for i, (start, end) in enumerate(spans):
+            if i and _ANAPHOR.match(passage.text, start - passage.start):
+                start = spans[i - 1][0]  # "It was released on…": quote its antecedent too
             text = passage.text[start - passage.start : end - passage.start]
             if (passage.doc_id, start, end) in seen or len(text) < 12:
                 continue
@@ -155,13 +159,42 @@ def _candidates(q: Question, passages: list[Passage]) -> list[Sentence]:
             if q.hard:
                 s.hard = sum(re.search(rf"\b{re.escape(h)}\b", lowered) is not None for h in q.hard) / len(q.hard)
             if q.kind is not Kind.OTHER:
-                s.extras = [x for x in typed_spans(q.kind, text) if x.lower().strip() not in asked]
-                s.typed = 1.0 if s.extras else 0.0
+                s.extras = [x for x in typed_spans(q.kind, text) if not _restates(x, asked)]
+                s.typed = max((strength(q.kind, x) for x in s.extras), default=0.0)
             else:
                 new = tokens - set(q.terms)
                 s.typed = min(1.0, len(new) / 4)
             out.append(s)
     return out
+
+
+def _vote(kind: Kind, sentences: list[Sentence]) -> None:
+    """Agreement across sources: news repeats the right answer more often than any single
+    wrong one, so each candidate answer is weighed by the scores of all sentences stating it."""
+    weights = [max(0.0, s.score()) for s in sentences]
+    total = sum(weights) or 1.0
+    keys = [{canonical(kind, x) for x in s.extras} for s in sentences]
+    lowered = [s.text.lower() for s in sentences]
+    for s, own in zip(sentences, keys):
+        support = 0.0
+        for value in own:
+            if len(value) < 3:
+                continue
+            if kind is Kind.DATE:
+                agree = sum(w for w, other in zip(weights, keys) if value in other)
+            else:
+                agree = sum(w for w, text in zip(weights, lowered) if value in text)
+            support = max(support, agree)
+        s.vote = support / total
+
+
+_ANAPHOR = re.compile(r"(?:it|he|she|they|its|his|her|their|this|that|these|the (?:game|company|film|movie|show|series|event|firm|band|team|book|album|season|pair|couple))\b", re.I)
+
+
+def _restates(span: str, asked: str) -> bool:
+    """True when every word of `span` is already in the question: not new information."""
+    words = [w for w in re.findall(r"\w+", span.lower()) if len(w) > 2 or w.isdigit()]
+    return not words or all(w in asked for w in words)
 
 
 def _confidence(q: Question, s: Sentence) -> float:

@@ -54,26 +54,31 @@ _HAS_WORD = re.compile(r"\w")
 
 
 def sentence_spans(text: str) -> list[Span]:
-    """Sentence boundaries of `text`; line breaks always end a sentence."""
+    """Sentence boundaries of `text`; line breaks always end a sentence.
+
+    pysbd only places the boundaries: it can drop characters (a trailing "?!"), so the spans of
+    a line run on from one another and every non-space character lands in one of them."""
     spans: list[Span] = []
     for line in re.finditer(r"[^\n]+", text):
+        ends: list[int] = []
         cursor = line.start()
         for sentence in _segmenter().segment(line.group()):
             piece = sentence.strip()
-            if not piece:
-                continue
-            start = text.find(piece, cursor, line.end())
-            if start < 0:  # the segmenter altered the text: keep the rest of the line whole
-                start, piece = cursor, text[cursor:line.end()].strip()
-                start = text.find(piece, cursor)
-            end = start + len(piece)
-            if spans and not _HAS_WORD.search(piece) and spans[-1][1] >= line.start():
-                spans[-1] = (spans[-1][0], end)  # a stray closing quote or bracket
-            else:
-                spans.append((start, end))
-            cursor = end
-            if cursor >= line.end():
-                break
+            found = text.find(piece, cursor, line.end()) if piece else -1
+            if found >= 0:  # a piece the segmenter altered joins the next one
+                cursor = found + len(piece)
+                ends.append(cursor)
+        if not ends or ends[-1] < line.end():
+            ends.append(line.end())
+        start, first = line.start(), len(spans)
+        for end in ends:
+            raw = text[start:end]
+            a, b = start + len(raw) - len(raw.lstrip()), end - len(raw) + len(raw.rstrip())
+            if a < b and len(spans) > first and not _HAS_WORD.search(text[a:b]):
+                spans[-1] = (spans[-1][0], b)  # a stray closing quote or bracket
+            elif a < b:
+                spans.append((a, b))
+            start = end
     return spans
 
 
@@ -82,7 +87,14 @@ def _split_long(text: str, span: Span, max_tokens: int) -> list[Span]:
 
     start, end = span
     _, offsets = semchunk.chunk(text[start:end], max_tokens, count_tokens, offsets=True)
-    return [(start + a, start + b) for a, b in offsets]
+    pieces = []
+    for a, b in offsets:  # semchunk may keep the whitespace at a cut; a chunk should not
+        piece = text[start + a : start + b]
+        if piece.strip():
+            a += len(piece) - len(piece.lstrip())
+            b -= len(piece) - len(piece.rstrip())
+            pieces.append((start + a, start + b))
+    return pieces
 
 
 def chunk_article(article: Article, max_tokens: int = 200, overlap: int = 40) -> list[Chunk]:
@@ -95,20 +107,28 @@ def chunk_article(article: Article, max_tokens: int = 200, overlap: int = 40) ->
             units.append(span)
     sizes = [count_tokens(text[a:b]) + 1 for a, b in units]
 
-    chunks: list[Chunk] = []
-    first = 0
-    while first < len(units):
+    def pack(first: int) -> int:
+        """The last unit of a chunk that starts at unit `first`: as many as fit in `max_tokens`."""
         last, total = first, sizes[first]
         while last + 1 < len(units) and total + sizes[last + 1] <= max_tokens:
             last += 1
             total += sizes[last]
         while last > first and count_tokens(text[units[first][0]:units[last][1]]) > max_tokens:
             last -= 1
+        return last
+
+    chunks: list[Chunk] = []
+    first, covered = 0, -1  # `covered`: the last unit already in a chunk
+    while covered + 1 < len(units):
+        last = pack(first)
+        if last <= covered:  # the carried-over sentences leave no room for a new one
+            first = covered + 1
+            last = pack(first)
         start, end = units[first][0], units[last][1]
         chunks.append(Chunk(article.id, len(chunks), start, end, text[start:end], tuple(units[first:last + 1])))
-        if last + 1 >= len(units):
-            break
-        # Next chunk starts with as many trailing sentences as fit in `overlap`, but always advances.
+        covered = last
+        # The next chunk starts with as many trailing sentences as fit in `overlap`, never with
+        # this chunk's first one, so chunking always advances.
         nxt, carried = last + 1, 0
         while nxt - 1 > first and carried + sizes[nxt - 1] <= overlap:
             nxt -= 1

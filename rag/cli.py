@@ -81,7 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     for register in _extensions():
         register(sub, common, filters)
+    for name in LLM_COMMANDS:
+        if name in sub.choices:
+            add_llm_options(sub.choices[name])
     return parser
+
+
+#: Commands that answer questions, so can use a language model (open_index reads its options).
+LLM_COMMANDS = ("ask", "eval", "serve")
+
+
+def add_llm_options(parser: argparse.ArgumentParser) -> None:
+    """Optional generative answers. The API key comes from RAG_LLM_API_KEY only: a key on the
+    command line would show in `ps` and the shell history."""
+    group = parser.add_argument_group("generative answers (optional; the extractive answer is the fallback)")
+    group.add_argument("--llm-url", metavar="URL", help="OpenAI-compatible /v1 base URL, e.g. http://127.0.0.1:8080/v1 (or RAG_LLM_URL)")
+    group.add_argument("--llm-model", metavar="NAME", help="model name (or RAG_LLM_MODEL; default: the server's first)")
+    group.add_argument("--llm-timeout", metavar="SECONDS", type=float, help="time limit per question (or RAG_LLM_TIMEOUT; default 20)")
 
 
 def _extensions():
@@ -94,7 +110,9 @@ def _extensions():
 def open_index(args: argparse.Namespace, **settings):
     from .index import Index
 
-    return Index.open(args.index, url=args.chroma_url, model=args.model, **settings)
+    llm = {"llm_url": getattr(args, "llm_url", None), "llm_model": getattr(args, "llm_model", None),
+           "llm_timeout_s": getattr(args, "llm_timeout", None)}
+    return Index.open(args.index, url=args.chroma_url, model=args.model, **llm, **settings)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -128,12 +146,15 @@ def _filters(args: argparse.Namespace) -> dict:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    passages = open_index(args).search(args.question, **_filters(args))
+    index = open_index(args)
+    passages = index.search(args.question, **_filters(args))
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
         return 0
     if not passages:
-        print("No passages found.")
+        from .index import EMPTY_INDEX
+
+        print("No passages found." if index.articles() else f"{EMPTY_INDEX} (index: {index.location})")
     for rank, p in enumerate(passages, 1):
         print(f"{rank}. [{p.score:.3f}] {p.title or p.doc_id} — {p.source or 'unknown source'}, {p.published or 'undated'} ({p.chunk_id})")
         print("   " + " ".join(p.text.split())[:400])
@@ -202,8 +223,13 @@ def _quiet_libraries(verbose: int) -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     if verbose < 2:
-        for name in ("chromadb", "httpx", "sentence_transformers", "transformers", "bm25s", "urllib3"):
+        noisy = ("chromadb", "httpx", "sentence_transformers", "transformers", "bm25s", "urllib3")
+        for name in noisy:
             logging.getLogger(name).setLevel(logging.WARNING)
+        # bm25s sets its own logger to DEBUG when first imported (after this), so the handlers
+        # filter too: otherwise every search prints "DEBUG bm25s: Building index from tokens".
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(lambda r: r.levelno >= logging.WARNING or r.name.split(".")[0] not in noisy)
         warnings.filterwarnings("ignore", category=FutureWarning)
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

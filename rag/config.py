@@ -97,6 +97,12 @@ class Settings:
                     )
 
 
+def cache_dir() -> Path:
+    """Per-user cache for derived files that belong to no one index (model exports, the BM25
+    copies of server collections); rebuilt when missing."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
+
+
 def _coerce(name: str, type_: Any, value: Any, where: str) -> Any:
     kind = str(type_)
     try:

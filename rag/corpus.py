@@ -71,11 +71,21 @@ def load(paths: Iterable[str | Path], max_file_mb: float = 20.0) -> Iterator[Art
             sidecars: dict[Path, dict] = {}
             for file in files:
                 if file.parent not in sidecars:
-                    sidecars[file.parent] = _read_sidecar(file.parent)
+                    sidecars[file.parent], problem = _read_sidecar(file.parent)
+                    if problem:
+                        yield problem
                 meta = sidecars[file.parent].get(file.name, {})
                 yield from load_file(file, meta, max_file_mb)
         else:
-            yield from load_file(path, _read_sidecar(path.parent).get(path.name, {}), max_file_mb)
+            sidecar, problem = _read_sidecar(path.parent)
+            if problem:
+                yield problem
+            yield from load_file(path, sidecar.get(path.name, {}), max_file_mb)
+
+
+def size_limit_mb(suffix: str, max_file_mb: float) -> float:
+    """The largest file of this type we read: a .jsonl file holds many articles, so ten times more."""
+    return max_file_mb * (10 if suffix.lower() in JSONL_SUFFIXES else 1)
 
 
 def load_file(path: Path, meta: dict | None = None, max_file_mb: float = 20.0) -> Iterator[Article | Skipped]:
@@ -85,7 +95,7 @@ def load_file(path: Path, meta: dict | None = None, max_file_mb: float = 20.0) -
         return
     try:
         size = path.stat().st_size
-        limit = max_file_mb * (10 if suffix in JSONL_SUFFIXES else 1)
+        limit = size_limit_mb(suffix, max_file_mb)
         if size > limit * 1024 * 1024:
             yield Skipped(str(path), f"file is {size / 2**20:.1f} MB, over the {limit:g} MB limit")
             return
@@ -174,10 +184,14 @@ def decode(data: bytes) -> str | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        best = from_bytes(data).best()
+        results = from_bytes(data)
+        best = results.best()
         if best is None:
             return None
-        text = str(best)
+        # On short texts several code pages fit equally well and the pick among them is
+        # arbitrary (café read as cp775 "cafķ"); Windows-1252 is the likely one for news.
+        western = next((r for r in results if r.encoding == "cp1252" and r.chaos <= best.chaos), None)
+        text = str(western or best)
     sample = text[:8192]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
     if sample and controls / len(sample) > 0.05:
@@ -223,7 +237,10 @@ def html_to_text(html: str) -> tuple[str, str, date | None]:
                 pass
     tree.strip_tags(["script", "style", "noscript", "template", "head", "svg", "iframe"])
     body = tree.body or tree.root
-    blocks = "p div br li h1 h2 h3 h4 h5 h6 tr blockquote section article pre".split()
+    blocks = (
+        "p div br li h1 h2 h3 h4 h5 h6 tr blockquote section article pre nav header footer main aside "
+        "figure figcaption ul ol dl dt dd table caption hr address"
+    ).split()
     for node in body.css(",".join(blocks)):
         node.insert_after("\n")
     text = body.text(separator="", strip=False) if body else ""
@@ -232,14 +249,18 @@ def html_to_text(html: str) -> tuple[str, str, date | None]:
     return text, title, published
 
 
-def _read_sidecar(folder: Path) -> dict[str, dict]:
+def _read_sidecar(folder: Path) -> tuple[dict[str, dict], Skipped | None]:
+    """The folder's metadata tables by file name, and the problem if the sidecar is unusable:
+    a broken sidecar must not silently strip every article of its title, source and date."""
     path = folder / SIDECAR
     if not path.is_file():
-        return {}
+        return {}, None
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        reason = f"cannot use it ({err}); the articles in this folder were read without its titles, sources and dates"
+        return {}, Skipped(str(path), reason)
+    return {name: table for name, table in data.items() if isinstance(table, dict)}, None
 
 
 def _first_line_title(text: str) -> str:

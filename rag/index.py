@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -18,18 +18,20 @@ from typing import Any
 
 from .config import Settings
 from .embedding import Embedder
-from .errors import IndexBusyError, IndexUnavailableError, QuestionError
+from .errors import IndexBusyError, IndexUnavailableError, QuestionError, RagError
 from .ingest import IngestReport, Progress, ingest
 from .lexical import ChunkInfo, LexicalIndex, cache_folder
 from .answer import Answer
 from .answer import answer as compose_answer
 from .conversation import standalone
+from .llm import LLM, AnswerEvent, LLMError, answer_stream, last_answer, rewrite
 from .question import analyse
 from .retrieval import Filters, Mode, Passage, search
 from .store import ArticleRecord, Store
 
 log = logging.getLogger(__name__)
 
+ANSWER_POOL = 10
 EMPTY_INDEX = "The index is empty: add articles first (rag ingest PATH, or the Corpus tab)."
 #: How long a writer waits for another writer of the same embedded index.
 LOCK_WAIT_S = 600.0
@@ -47,6 +49,7 @@ class Index:
         self._checked_at = 0.0
         self._lexical: LexicalIndex | None = None
         self._articles: dict[str, ArticleRecord] = {}
+        self._llm: LLM | None = None
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, url: str | None = None, **settings: Any) -> "Index":
@@ -78,7 +81,7 @@ class Index:
                 self.store, self.embedder, list(paths), self.settings.chunk_tokens,
                 self.settings.chunk_overlap, self.settings.max_file_mb, progress,
             )
-            if report.changed or self._generation is None:
+            if report.changed:
                 self._refresh(force=True)
             return report
 
@@ -86,9 +89,9 @@ class Index:
         """Delete an article and all its chunks; False if there was no such article."""
         with self._lock, self._writer():
             known = doc_id in self.store.articles()
-            self.store.delete_article(doc_id)
-            self.store.bump()
-            self._refresh(force=True)
+            if self.store.delete_article(doc_id) or known:
+                self.store.bump()
+                self._refresh(force=True)
             return known
 
     @contextmanager
@@ -126,6 +129,25 @@ class Index:
         self._refresh()
         return sorted(self._articles.values(), key=lambda r: (r.published or "", r.doc_id), reverse=True)
 
+    def article_text(self, doc_id: str) -> str:
+        """The whole text of an article, rebuilt from its current chunks (Chroma keeps no other
+        copy), so that citation offsets index into it: `text[c.start:c.end] == c.text`.
+
+        Overlapping chunks agree on their shared characters; a gap between chunks can only be
+        the whitespace between two sentences, restored as a space or line breaks."""
+        self._refresh()
+        record = self._articles.get(doc_id)
+        if record is None:
+            raise RagError(f"There is no article {doc_id!r} in the index (it may have been removed). Ask again.")
+        text = ""
+        for chunk, meta in sorted(self.store.article_chunks(doc_id, record.version), key=lambda r: int(r[1]["start"])):
+            start = int(meta["start"])
+            if start > len(text):
+                gap = start - len(text)
+                text += " " if gap == 1 else "\n" * gap
+            text += chunk[len(text) - start:]
+        return text
+
     def info(self) -> dict:
         model = self.store.model() if self.store.exists else None
         articles = self.store.articles()
@@ -150,6 +172,7 @@ class Index:
         mode: Mode = "hybrid",
     ) -> list[Passage]:
         query = self.check_question(query)
+        check_k(k)
         filters = make_filters(published_after, published_before, sources)
         self._refresh()
         if not self._articles:
@@ -167,18 +190,68 @@ class Index:
         sources: Sequence[str] | None = None,
         mode: Mode = "hybrid",
     ) -> Answer:
-        """Answer `question` (resolved against `history`) with cited sentences, or abstain."""
+        """Answer `question` (resolved against `history`) with cited sentences, or abstain.
+
+        With a language model configured (`llm_url`) the answer is generated and every sentence
+        verified (llm.py); the extractive answer stays the fallback."""
+        return last_answer(self.ask_stream(question, history, k, published_after, published_before, sources, mode))
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        k: int = 5,
+        published_after: date | str | None = None,
+        published_before: date | str | None = None,
+        sources: Sequence[str] | None = None,
+        mode: Mode = "hybrid",
+    ) -> Iterator[AnswerEvent]:
+        """`ask`, step by step, for a chat that shows tokens as they come: each event holds the
+        verified sentences so far and the one being written; the last holds the `answer`.
+        Without a language model there is one event. Bad input raises on the first `next()`."""
         question = self.check_question(question)
+        check_k(k)
         filters = make_filters(published_after, published_before, sources)
-        resolved = standalone(question, history)
+        llm = self.llm
+        resolved, failed = self._standalone(question, history, llm)
         self._refresh()
         if not self._articles:
-            return Answer(question, EMPTY_INDEX, abstained=True, warnings=(EMPTY_INDEX,), standalone=resolved)
+            yield AnswerEvent.final(Answer(question, EMPTY_INDEX, abstained=True, warnings=(EMPTY_INDEX,), standalone=resolved))
+            return
         q = analyse(resolved)
         vector = self.embedder.encode([resolved])[0]
-        passages = search(q, vector, self.store, self._lexical, self._articles, max(k, 1), filters, mode)
-        result = compose_answer(q, passages, vector, self.embedder.encode)
-        return replace(result, question=question, standalone=resolved)
+        # The answerer reads a wider pool than the k passages a search shows: agreement across
+        # sources is evidence (see answer._vote), and short news snippets hold one fact each.
+        passages = search(q, vector, self.store, self._lexical, self._articles, max(k, ANSWER_POOL), filters, mode)
+
+        def extractive(warnings: Sequence[str] = ()) -> Answer:
+            result = compose_answer(q, passages, vector, self.embedder.encode)
+            return replace(result, question=question, standalone=resolved, warnings=result.warnings + tuple(warnings))
+
+        if llm is None or failed:
+            yield AnswerEvent.final(extractive(failed))
+            return
+        yield from answer_stream(llm, question, resolved, history, passages, self.embedder.encode, extractive, llm.deadline())
+
+    @property
+    def llm(self) -> LLM | None:
+        """The language model client when one is configured (settings.llm_url), else None."""
+        if self._llm is None and self.settings.llm_url:
+            self._llm = LLM(self.settings)
+        return self._llm
+
+    def _standalone(self, question: str, history: Sequence[Any], llm: LLM | None) -> tuple[str, list[str]]:
+        """The follow-up made standalone (by the model when there is one) and, if the model's
+        server failed, the warning to show: then the answer is extractive, with no second wait."""
+        if llm is not None and history:
+            try:
+                rewritten = rewrite(llm, question, history, llm.deadline(), self.settings.max_question_chars)
+            except LLMError as err:
+                log.warning("follow-up rewrite failed: %s", err)
+                return standalone(question, history), [f"{err} Showing the extractive answer instead."]
+            if rewritten:
+                return rewritten, []
+        return standalone(question, history), []
 
     def check_question(self, text: str) -> str:
         if not isinstance(text, str) or not text.strip():
@@ -226,6 +299,11 @@ class Index:
         lexical = LexicalIndex.build(rows)
         log.info("built BM25 over %d chunks in %.1f s", len(rows), time.perf_counter() - started)
         return lexical
+
+
+def check_k(k: int) -> None:
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise QuestionError(f"k (the number of passages) must be a whole number of at least 1, got {k!r}.")
 
 
 def make_filters(after: date | str | None, before: date | str | None, sources: Sequence[str] | None) -> Filters:

@@ -162,8 +162,8 @@ def ingest(
             vectors=vectors,
             metadatas=[chunk_metadata(article, chunk) for article, chunk in pieces],
         )
-        for article, chunks in group:
-            store.put_article(record_of(article, len(chunks)))  # commit point
+        store.put_articles([record_of(article, len(chunks)) for article, chunks in group])  # commit point
+        for article, _ in group:
             if article.id in current:
                 store.delete_chunks(article.id, keep_version=article.version)
         done += len(pieces)

@@ -40,9 +40,24 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+#: Bump when `tokenize` changes: saved BM25 copies made with another tokenizer are rebuilt.
+TOKENIZER_VERSION = "2"
+# simplemma reads "won" as the currency; in news it is nearly always the verb.
+_LEMMA_FIXES = {"won": "win"}
+
+
+@lru_cache(maxsize=200_000)
+def _lemma(word: str) -> str:
+    """Dictionary lemma first ("bought" → "buy", "children" → "child"), which stemming alone
+    misses; Snowball stemming afterwards still joins "treatment" and "treated"."""
+    import simplemma
+
+    return _LEMMA_FIXES.get(word) or simplemma.lemmatize(word, lang="en")
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop-worded, Snowball-stemmed word tokens (numbers kept whole)."""
-    words = [w for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in stopwords()]
+    """Lower-cased, stop-worded, lemmatised then stemmed word tokens (numbers kept whole)."""
+    words = [_lemma(w) for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in stopwords()]
     return _stemmer().stemWords(words)
 
 
@@ -111,7 +126,7 @@ class LexicalIndex:
             self.model.save(str(tmp), show_progress=False)
         rows = [[c.id, c.doc_id, c.version, c.source, c.day] for c in self.chunks]
         (tmp / "chunks.json").write_text(json.dumps(rows))
-        (tmp / "generation").write_text(generation)
+        (tmp / "generation").write_text(f"{generation}:{TOKENIZER_VERSION}")
         old = folder.with_name(folder.name + f".old{os.getpid()}")
         if folder.exists():
             folder.rename(old)
@@ -124,7 +139,7 @@ class LexicalIndex:
         import bm25s
 
         try:
-            if (folder / "generation").read_text() != generation:
+            if (folder / "generation").read_text() != f"{generation}:{TOKENIZER_VERSION}":
                 return None
             rows = json.loads((folder / "chunks.json").read_text())
             chunks = [ChunkInfo(*row) for row in rows]
@@ -138,6 +153,7 @@ class LexicalIndex:
 def cache_folder(index_path: Path, chroma_url: str | None, collection: str) -> Path:
     if chroma_url is None:
         return Path(index_path) / "bm25"
+    from .config import cache_dir
+
     key = hashlib.sha256(f"{chroma_url}|{collection}".encode()).hexdigest()[:16]
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "rag" / "bm25" / key
+    return cache_dir() / "bm25" / key

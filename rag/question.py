@@ -60,6 +60,12 @@ DURATION_RE = re.compile(
 NAME_RE = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|de|the|van|von|al|bin|&)?\s*[A-Z][\w'’.-]*)*")
 PLACE_RE = re.compile(r"\b(?:in|at|near|from|to|across|inside|outside)\s+(?:the\s+)?([A-Z][\w'’.-]*(?:[\s,]+[A-Z][\w'’.-]*)*)")
 
+_NOT_NAMES = set(
+    "the a an while but and in on at as if when after before it he she they this that these those update "
+    "according however meanwhile also then so yet last next monday tuesday wednesday thursday friday saturday "
+    "sunday followers following posts photos".split()
+) | set(MONTHS)
+
 _RECENCY = re.compile(
     r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of)\b",
     re.IGNORECASE,
@@ -129,6 +135,29 @@ def _kind(q: str) -> Kind:
     return Kind.OTHER
 
 
+_FULL_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:of\s+)?\d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b",
+    re.IGNORECASE,
+)
+_MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(?:of\s+)?\d{{4}}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}", re.IGNORECASE)
+
+
+def strength(kind: Kind, span: str) -> float:
+    """How complete an answer of `kind` the expression is: "May 15, 2012" beats "2012" for
+    "when", a full name beats a lone capitalised word for "who"."""
+    if kind is Kind.DATE:
+        if _FULL_DATE.search(span):
+            return 1.0
+        if _MONTH_YEAR.search(span):
+            return 0.75
+        return 0.5
+    if kind is Kind.PERSON:
+        return 1.0 if len(span.split()) > 1 else 0.7
+    if kind is Kind.NUMBER:
+        return 1.0 if re.search(r"[$£€%]|\d.*(?:million|billion|percent|years?)|\d", span, re.I) else 0.6
+    return 1.0
+
+
 def typed_spans(kind: Kind, sentence: str) -> list[str]:
     """Expressions in `sentence` of the kind the question asks for."""
     if kind is Kind.DATE:
@@ -140,5 +169,28 @@ def typed_spans(kind: Kind, sentence: str) -> list[str]:
     if kind is Kind.PLACE:
         return [m.group(1) for m in PLACE_RE.finditer(sentence)]
     if kind is Kind.PERSON:
-        return [m.group() for m in NAME_RE.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
+        names = []
+        for match in NAME_RE.finditer(sentence):
+            words = match.group().split()
+            while words and words[0].strip(".,'’").lower() in _NOT_NAMES:
+                words.pop(0)
+            if words and not all(w.strip(".,'’").lower() in _NOT_NAMES for w in words):
+                names.append(" ".join(words).strip(" .,;:"))
+        return names
     return []
+
+
+def canonical(kind: Kind, span: str) -> str:
+    """A key under which different spellings of one answer meet, for voting across sources:
+    "July 21, 2017", "21st July" and "Jul 21" all become "7-21"."""
+    text = span.lower().strip(" .,;:'’\"")
+    if kind is Kind.DATE:
+        month = next((i % 12 + 1 for i, m in enumerate(MONTHS[:12] + [m[:3] for m in MONTHS[:12]]) if re.search(rf"\b{m}", text)), None)
+        day = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\b(?!\d)", re.sub(r"\b\d{4}\b", "", text))
+        year = re.search(r"\b(1[89]\d\d|20\d\d)\b", text)
+        if month and day:
+            return f"{month}-{int(day.group(1))}"
+        if month:
+            return f"{month}-{year.group(1) if year else ''}"
+        return year.group(1) if year else text
+    return re.sub(r"['’]s\b", "", text)

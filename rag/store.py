@@ -150,8 +150,7 @@ class Store:
         """
         recorded = self.model()
         if recorded is None:
-            meta = {"model": model, "dim": dim(), "schema": SCHEMA, "generation": _token()}
-            self._call(lambda: self.chunks(create=True).modify(metadata=meta))
+            self._update_metadata(model=model, dim=dim(), schema=SCHEMA, generation=_token())
             self.articles_collection(create=True)
         else:
             self.check_model(model)
@@ -173,7 +172,15 @@ class Store:
         return str(meta.get("generation", ""))
 
     def bump(self) -> None:
-        self._call(lambda: self.chunks(create=True).modify(metadata={"generation": _token()}))
+        self._update_metadata(generation=_token())
+
+    def _update_metadata(self, **changes: Any) -> None:
+        """Chroma's `modify` replaces the whole metadata: merge, or the model record is lost and
+        the next ingest with another model would silently mix vectors."""
+        collection = self.chunks(create=True)
+        current = self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
+        kept = {k: v for k, v in current.items() if not k.startswith("hnsw:")}
+        self._call(lambda: collection.modify(metadata={**kept, **changes}))
 
     # ---- articles ------------------------------------------------------------------------
 
@@ -191,17 +198,26 @@ class Store:
                 break
         return records
 
-    def put_article(self, record: ArticleRecord) -> None:
-        """The commit point: from here on readers see `record.version` of this article."""
-        self._call(
-            lambda: self.articles_collection(create=True).upsert(
-                ids=[record.doc_id], embeddings=[[1.0]], metadatas=[asdict(record)]
-            )
-        )
+    def put_articles(self, records: Sequence[ArticleRecord]) -> None:
+        """The commit point: from here on readers see each record's version of its article.
 
-    def delete_article(self, doc_id: str) -> None:
-        self._call(lambda: self.articles_collection(create=True).delete(ids=[doc_id]))
-        self.delete_chunks(doc_id)
+        Called once per group of fully written articles, so the manifest costs one write per
+        group rather than one per article."""
+        if records:
+            self._call(
+                lambda: self.articles_collection(create=True).upsert(
+                    ids=[r.doc_id for r in records], embeddings=[[1.0]] * len(records),
+                    metadatas=[asdict(r) for r in records],
+                )
+            )
+
+    def delete_article(self, doc_id: str) -> int:
+        """Drop the manifest record, then every chunk of `doc_id`; returns the chunks removed.
+        Never creates collections: removing from an index that does not exist changes nothing."""
+        collection = self.articles_collection()
+        if collection is not None:
+            self._call(lambda: collection.delete(ids=[doc_id]))
+        return self.delete_chunks(doc_id)
 
     # ---- chunks --------------------------------------------------------------------------
 
@@ -260,6 +276,15 @@ class Store:
             rows = zip(page["ids"], page["documents"], page["metadatas"], page["embeddings"])
             return {i: (d, m, np.asarray(v, dtype=np.float32)) for i, d, m, v in rows}
         return {i: (d, m) for i, d, m in zip(page["ids"], page["documents"], page["metadatas"])}
+
+    def article_chunks(self, doc_id: str, version: str) -> list[tuple[str, dict]]:
+        """(text, metadata) of every chunk of one version of an article, in no particular order."""
+        collection = self.chunks()
+        if collection is None:
+            return []
+        where = {"$and": [{"doc_id": doc_id}, {"version": version}]}
+        page = self._call(lambda: collection.get(where=where, include=["metadatas", "documents"]))
+        return list(zip(page["documents"], page["metadatas"]))
 
     def count(self) -> int:
         collection = self.chunks()

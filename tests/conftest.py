@@ -108,7 +108,7 @@ def empty_index(request, tmp_path):
     if request.param == "embedded":
         return Index.open(tmp_path / "index")
     server = request.getfixturevalue("chroma_server")
-    return Index.open(url=server.url, collection=f"test{next(_collection_counter)}x{os.getpid()}", index_path=tmp_path / "cache")
+    return Index.open(tmp_path / "cache", url=server.url, collection=f"test{next(_collection_counter)}x{os.getpid()}")
 
 
 def run_rag(*args: str, timeout: float = 300, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -117,3 +117,25 @@ def run_rag(*args: str, timeout: float = 300, env: dict | None = None, cwd: Path
     return subprocess.run(
         [str(BIN / "rag"), *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd or ROOT
     )
+
+
+def raw_collection(index, suffix: str = "chunks"):
+    """The index's Chroma collection through a client of our own, to check what is really stored."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings, chroma = index.settings, ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        host, port = settings.chroma_url.removeprefix("http://").split(":")
+        client = chromadb.HttpClient(host=host, port=int(port), settings=chroma)
+    else:
+        client = chromadb.PersistentClient(path=str(settings.index_path), settings=chroma)
+    return client.get_collection(f"{settings.collection}-{suffix}", embedding_function=None)
+
+
+def reopen(index, **changes):
+    """The same index opened again, as another process would (optionally with other settings)."""
+    from rag import Index
+
+    s = index.settings
+    return Index.open(s.index_path, url=s.chroma_url, collection=s.collection, **changes)

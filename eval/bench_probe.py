@@ -1,0 +1,53 @@
+"""One serving process, measured: warm query latency and peak memory of `rag.Index`.
+
+Run by eval/bench.py in a fresh process per corpus size, so the peak memory is that of a process
+that only opens the index and answers (not of the benchmark that built the corpus):
+
+    python eval/bench_probe.py '{"index": DIR, "url": null, "collection": "rag", "questions": [...]}'
+
+It opens the index, answers one question to warm up (model, BM25 copy, Chroma's HNSW index),
+then times `search` and `ask` once per question, and `search` with a date filter. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+
+
+def percentiles(samples: list[float]) -> dict:
+    return {"p50_ms": round(float(np.percentile(samples, 50)), 1), "p95_ms": round(float(np.percentile(samples, 95)), 1),
+            "max_ms": round(max(samples), 1), "n": len(samples)}
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def main(spec: dict) -> dict:
+    from rag import Index
+
+    started = time.perf_counter()
+    index = Index.open(spec["index"], url=spec["url"], collection=spec["collection"])
+    index.ask(spec["questions"][0])
+    warm_s = time.perf_counter() - started
+    questions = spec["questions"]
+    search = [timed(lambda: index.search(q, k=5)) for q in questions]
+    ask = [timed(lambda: index.ask(q, k=5)) for q in questions]
+    filtered = [timed(lambda: index.search(q, k=5, published_after="2018-01-01")) for q in questions]
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return {
+        "chunks": index.store.count(), "open_and_first_answer_s": round(warm_s, 2),
+        "search": percentiles(search), "ask": percentiles(ask), "search_filtered": percentiles(filtered),
+        "peak_rss_mb": round(peak_kb / 1024),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(json.loads(sys.argv[1]))))

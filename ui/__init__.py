@@ -1,0 +1,1 @@
+"""The browser chat (Gradio) over `rag.Index`: `rag serve` starts it, `ui.app.build` makes it."""
