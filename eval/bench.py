@@ -191,7 +191,9 @@ def measure_sizes(mode: str, sizes: tuple[int, ...], paths: list[Path], work: Pa
     else:
         folder, jsonl = work / "server-cache", None
         settings = Settings.load(index_path=folder, chroma_url=url, collection=collection)
-    store = Store.open(settings)
+    # Building writes 5,000 chunks per call: on a busy machine that can outlast the 10-s limit
+    # meant for queries (the measured processes keep the default).
+    store = Store.open(settings.with_(timeout_s=300))
     pool = corpus.sentence_pool(corpus.real_articles(paths), Embedder(settings.model, settings.batch_size), note)
     articles = corpus.synthetic_articles(pool, 0, random.Random(SEED), settings.chunk_tokens, settings.chunk_overlap)
     rows = []

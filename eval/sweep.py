@@ -5,9 +5,12 @@ For each question set it measures, in temporary indexes:
   the top passage as the answer);
 * our chunks with each retrieval (hybrid, dense, bm25) and the answerer on, and with the
   answerer off (the top passage as the answer), to show what each part earns;
-* hybrid retrieval with the answerer over a grid of chunk sizes and overlaps (in tokens).
+* hybrid retrieval with the answerer over a grid of chunk sizes and overlaps (in tokens), on
+  the seed set only: RGB's snippets are under 80 tokens, so every size in the grid would give
+  the very same chunks.
 
-It prints one table per set and writes DIR/<set>.md, DIR/<set>.json and DIR/<set>.png.
+It prints one table per set and writes DIR/<set>.md, DIR/<set>.json, DIR/<set>-ablations.png
+and, for the seed set, DIR/<set>-chunks.png.
 
     python eval/sweep.py                                   # the seed set (3 articles, 81 questions)
     python eval/sweep.py --rgb ../shared/benchmarks/rgb    # and RGB (969 snippets: slower)
@@ -98,7 +101,25 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def plot(rows: list[dict], grid: list[tuple[int, int]], title: str, path: Path) -> None:
+def plot_ablations(rows: list[dict], title: str, path: Path) -> None:
+    import numpy as np
+
+    chosen = [r for r in rows if not r["row"].startswith("sweep ")]
+    fig, ax = figure(8, 3.4)
+    x = np.arange(len(chosen))
+    width = 0.8 / len(PLOTTED)
+    for i, metric in enumerate(PLOTTED):
+        heights = [r[metric] if r[metric] is not None else np.nan for r in chosen]
+        ax.bar(x + (i - (len(PLOTTED) - 1) / 2) * width, heights, width, label=metric)
+    ax.set_xticks(x, [r["row"] for r in chosen], rotation=15, ha="right", fontsize=8)
+    ax.set_ylim(0, 1.02)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, ncols=len(PLOTTED))
+    ax.set_title(title, fontsize=10)
+    fig.savefig(path)
+
+
+def plot_chunks(rows: list[dict], title: str, path: Path) -> None:
     defaults = Settings()
     points = {(defaults.chunk_tokens, defaults.chunk_overlap): next(r for r in rows if r["row"] == "ours")}
     for r in rows:
@@ -146,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         for name in chosen:
             articles, questions_file = sets[name]
-            rows = sweep(name, articles, questions_file, grid, args.k)
+            rows = sweep(name, articles, questions_file, grid if name == "seeds" else [], args.k)
             header = list(rows[0])
             table = [[_cell(c, r[c]) for c in header] for r in rows]
             print(f"\n{name} ({questions_file.name}, k={args.k}):")
@@ -157,10 +178,13 @@ def main(argv: list[str] | None = None) -> int:
             (out / f"{name}.md").write_text(
                 f"# Ablations and chunk sweep: {name}\n\n{info['date']}, {info['machine']}, k={args.k}. "
                 f"Produced by `python eval/sweep.py{' --rgb DIR' if name == 'rgb' else ''}`.\n\n"
-                + markdown_table(header, table) + f"\n\n![sweep]({name}.png)\n"
+                + markdown_table(header, table) + f"\n\n![ablations]({name}-ablations.png)\n"
+                + (f"\n![chunk sizes]({name}-chunks.png)\n" if name == "seeds" else "")
             )
-            plot(rows, grid, f"{name}: hybrid retrieval + answerer by chunk size", out / f"{name}.png")
-            _say(f"wrote {out / name}.md, .json, .png")
+            plot_ablations(rows, f"{name}: the tutorial baseline, ablations and ours", out / f"{name}-ablations.png")
+            if name == "seeds":
+                plot_chunks(rows, f"{name}: hybrid retrieval + answerer by chunk size", out / f"{name}-chunks.png")
+            _say(f"wrote {out / name}.md, .json and plots")
     except RagError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code

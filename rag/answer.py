@@ -34,7 +34,7 @@ from .retrieval import Passage
 ABSTAIN_BELOW = 0.5
 MAX_SENTENCES = 3
 MAX_WORDS = 80
-EMBED_TOP = 16
+EMBED_TOP = 24
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,10 @@ class Sentence:
 NO_ANSWER = "The articles don't say. None of the retrieved passages answers this question."
 
 
-def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed) -> Answer:
-    """Compose the answer to `question` from `passages` (best first); `embed` encodes texts."""
-    sentences = _candidates(question, passages)
+def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed, more: list[Passage] = ()) -> Answer:
+    """Compose the answer to `question` from `passages` (best first) and the rest of their
+    articles (`more`, read with the lowest prior); `embed` encodes texts."""
+    sentences = _candidates(question, list(passages) + list(more), primary=len(passages))
     if not sentences:
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages))
     sentences.sort(key=lambda s: -(s.terms + s.names + s.hard + s.typed + s.context))
@@ -134,11 +135,12 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed)
     return _compose(question, chosen, passages, confidence)
 
 
-def _candidates(q: Question, passages: list[Passage]) -> list[Sentence]:
+def _candidates(q: Question, passages: list[Passage], primary: int | None = None) -> list[Sentence]:
     seen: set[tuple[str, int, int]] = set()
     out: list[Sentence] = []
     asked = q.text.lower()
     for rank, passage in enumerate(passages):
+        rank = min(rank, primary if primary is not None else rank)
         passage_tokens = set(tokenize(passage.text + " " + passage.title))
         spans = passage.sentences or ((passage.start, passage.end),)
         for i, (start, end) in enumerate(spans):
@@ -151,13 +153,14 @@ def _candidates(q: Question, passages: list[Passage]) -> list[Sentence]:
             s = Sentence(passage, rank, start, end, text)
             tokens = set(tokenize(text))
             lowered = text.lower().replace("’", "'")
-            if q.terms:
-                s.terms = sum(t in tokens for t in q.terms) / len(q.terms)
-                s.context = sum(t in passage_tokens for t in q.terms) / len(q.terms)
+            s.terms = q.coverage(tokens)
+            s.context = q.coverage(passage_tokens)
             if q.names:
                 s.names = sum(n in lowered or n in passage.title.lower() for n in q.names) / len(q.names)
             if q.hard:
                 s.hard = sum(re.search(rf"\b{re.escape(h)}\b", lowered) is not None for h in q.hard) / len(q.hard)
+                if passage.published[:4] in q.years:  # "per the 2021 report"
+                    s.hard = max(s.hard, 0.7)
             if q.kind is not Kind.OTHER:
                 s.extras = [x for x in typed_spans(q.kind, text) if not _restates(x, asked)]
                 s.typed = max((strength(q.kind, x) for x in s.extras), default=0.0)
@@ -207,17 +210,29 @@ def _confidence(q: Question, s: Sentence) -> float:
 
 
 def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Sentence]:
-    """Newest report first, then older ones, when time matters and the sources differ in date."""
-    good = [s for s in ranked if s.score() >= 0.8 * best.score() and _confidence(q, s) >= ABSTAIN_BELOW]
-    by_day: dict[str, Sentence] = {}
-    for s in good:
-        by_day.setdefault(s.passage.published or "", s)
-    if len(by_day) < 2:
+    """Newest report first, then the older one, when time matters and sources differ in date.
+
+    For a question about the latest state ("last", "now", "still") the newest confident
+    source leads even if an older one matched the wording better: the older report may be
+    outdated. Otherwise dates are shown only when close contenders from different dates give
+    different answers."""
+    confident = [s for s in ranked if s.passage.published and _confidence(q, s) >= ABSTAIN_BELOW and (q.kind is Kind.OTHER or s.typed > 0)]
+    if not q.recency:
+        confident = [s for s in confident if s.score() >= 0.8 * best.score()]
+        if len({_answer_value(q, s) for s in confident}) < 2:
+            return []
+    days = sorted({s.passage.published for s in confident}, reverse=True)
+    if len(days) < 2:
         return []
-    if not q.recency and len({_answer_value(q, s) for s in by_day.values()}) < 2:
-        return []
-    days = sorted(by_day, reverse=True)
-    return [by_day[d] for d in days[:MAX_SENTENCES]]
+    newest = [s for s in confident if s.passage.published == days[0]]
+    older = [s for s in confident if s.passage.published < days[0]]
+    chosen = [newest[0]]
+    # a second newest source that states the answer differently ("20 months" / "February 2024")
+    other = next((s for s in newest[1:] if s.passage.doc_id != chosen[0].passage.doc_id
+                  and _answer_value(q, s) != _answer_value(q, chosen[0])), None)
+    if other is not None:
+        chosen.append(other)
+    return chosen + older[:1]
 
 
 def _answer_value(q: Question, s: Sentence) -> str:
@@ -231,7 +246,7 @@ def _distinct(s: Sentence, chosen: list[Sentence]) -> bool:
 def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confidence: float) -> Answer:
     citations: list[Citation] = []
     parts: list[str] = []
-    multi_date = len({s.passage.published for s in chosen}) > 1
+    dates = sorted({s.passage.published for s in chosen}, reverse=True)
     words = 0
     for i, s in enumerate(chosen, 1):
         published = s.passage.published_date
@@ -240,8 +255,9 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
             break
         words += len(quoted.split())
         citations.append(Citation(i, s.passage, s.start, s.end))
-        if multi_date:
-            lead = "The latest report" if i == 1 else "An earlier report"
+        first_of_date = i == 1 or chosen[i - 2].passage.published != s.passage.published
+        if len(dates) > 1 and first_of_date:
+            lead = "Latest report" if s.passage.published == dates[0] else "Earlier report"
             parts.append(f"{lead} ({human(published)}): {quoted} [{i}]")
         else:
             parts.append(f"{quoted} [{i}]")

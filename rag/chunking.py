@@ -32,6 +32,13 @@ class Chunk:
         return f"{self.doc_id}#{self.seq}.{version[:8]}"
 
 
+def contextualize(title: str, text: str) -> str:
+    """The chunk as the encoders see it: headed by its article's title, so a chunk whose
+    sentences say "the family members" still carries the names its article is about. The
+    stored chunk text (and its offsets) stays exactly the article's."""
+    return f"{title}\n{text}" if title else text
+
+
 @lru_cache(maxsize=1)
 def encoding():
     import tiktoken

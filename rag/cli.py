@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
@@ -28,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RagError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {plain(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -62,11 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("search", parents=[common, filters], help="the passages that best match a question")
-    p.add_argument("question")
+    p.add_argument("question", help="the question (- reads it from standard input)")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", parents=[common, filters], help="a short answer with cited sentences")
-    p.add_argument("question")
+    p.add_argument("question", help="the question (- reads it from standard input)")
     p.add_argument("--history", metavar="JSON", help='earlier turns: [{"question": ..., "answer": ...}, ...]')
     p.set_defaults(func=cmd_ask)
 
@@ -130,7 +131,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         report = index.ingest(args.paths, progress=_log_progress)
     for line in report.details():
-        print(line, file=sys.stderr)
+        print(plain(line), file=sys.stderr)
     print(report.summary())
     nothing_read = not (report.added or report.updated or report.unchanged or report.duplicates)
     return 1 if nothing_read and report.skipped else 0
@@ -147,7 +148,7 @@ def _filters(args: argparse.Namespace) -> dict:
 
 def cmd_search(args: argparse.Namespace) -> int:
     index = open_index(args)
-    passages = index.search(args.question, **_filters(args))
+    passages = index.search(_question(args), **_filters(args))
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
         return 0
@@ -156,8 +157,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
         print("No passages found." if index.articles() else f"{EMPTY_INDEX} (index: {index.location})")
     for rank, p in enumerate(passages, 1):
-        print(f"{rank}. [{p.score:.3f}] {p.title or p.doc_id} — {p.source or 'unknown source'}, {p.published or 'undated'} ({p.chunk_id})")
-        print("   " + " ".join(p.text.split())[:400])
+        print(plain(f"{rank}. [{p.score:.3f}] {p.title or p.doc_id} — {p.source or 'unknown source'}, {p.published or 'undated'} ({p.chunk_id})"))
+        print(plain("   " + " ".join(p.text.split())[:400]))
     return 0
 
 
@@ -170,16 +171,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
             history = json.loads(args.history)
         except json.JSONDecodeError as err:
             raise QuestionError(f"--history is not valid JSON ({err.msg}).") from None
-    answer = open_index(args).ask(args.question, history=history, **_filters(args))
+    answer = open_index(args).ask(_question(args), history=history, **_filters(args))
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
-    print(answer.text)
+    print(plain(answer.text))
     for c in answer.citations:
         p = c.passage
-        print(f"  [{c.n}] {p.title or p.doc_id} — {p.source or 'unknown source'}, {p.published or 'undated'}: “{' '.join(c.text.split())}”")
+        print(plain(f"  [{c.n}] {p.title or p.doc_id} — {p.source or 'unknown source'}, {p.published or 'undated'}: “{' '.join(c.text.split())}”"))
     for warning in answer.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {plain(warning)}", file=sys.stderr)
     return 0
 
 
@@ -200,9 +201,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     if info["published_range"]:
         print(f"dates:    {info['published_range'][0]} to {info['published_range'][1]}")
     if info["sources"]:
-        print(f"sources:  {', '.join(info['sources'][:10])}" + (" …" if len(info["sources"]) > 10 else ""))
+        print(plain(f"sources:  {', '.join(info['sources'][:10])}" + (" …" if len(info["sources"]) > 10 else "")))
     for a in articles:
-        print(f"  {a.doc_id}  {a.published or 'undated':10}  {a.chunks:3} chunks  {a.source}  {a.title[:60]}")
+        print(plain(f"  {a.doc_id}  {a.published or 'undated':10}  {a.chunks:3} chunks  {a.source}  {a.title[:60]}"))
     return 0
 
 
@@ -210,8 +211,28 @@ def cmd_remove(args: argparse.Namespace) -> int:
     index = open_index(args)
     missing = [doc for doc in args.doc_ids if not index.remove(doc)]
     for doc in args.doc_ids:
-        print(f"{'no article' if doc in missing else 'removed'} {doc}")
+        print(plain(f"{'no article' if doc in missing else 'removed'} {doc}"))
     return 1 if missing else 0
+
+
+#: Longest question read from standard input; longer ones are refused by the length check anyway.
+STDIN_LIMIT = 1_000_000
+
+
+def _question(args: argparse.Namespace) -> str:
+    """The question argument, or standard input for `-` (a shell cannot pass a long argument)."""
+    return sys.stdin.read(STDIN_LIMIT) if args.question == "-" else args.question
+
+
+# Control characters (C0 but tab and newline, DEL, C1), bidirectional overrides, lone surrogates.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def plain(text: str) -> str:
+    """Text from articles, file names and users, safe to print on a terminal: an escape sequence
+    in an article could rewrite the screen or the window title, a bidi override could make
+    text read differently from what it is. They are shown as visible code points instead."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _quiet_libraries(verbose: int) -> None:

@@ -7,6 +7,7 @@ silent fallback.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -83,8 +84,10 @@ class Settings:
                 f"got {self.chunk_overlap}."
             )
         for name in ("batch_size", "timeout_s", "max_file_mb", "max_question_chars", "llm_timeout_s"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}.")
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:  # "nan" would pass `<= 0` and disable the limit
+                where = f"{ENV[name]} / {name}" if name in ENV else name
+                raise ConfigError(f"{where} must be a positive number, got {value}.")
         for name in ("chroma_url", "llm_url"):
             url = getattr(self, name)
             if url is not None:

@@ -28,6 +28,34 @@ SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 SIDECAR = "metadata.toml"
 
 _DATE_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?\s*", re.IGNORECASE)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` as valid Unicode, which Chroma, the encoders and `print` all require.
+
+    Lone surrogates come from JSON escapes such as \\ud800 and from file names (or command-line
+    arguments) that are not UTF-8, whose bytes Python keeps as U+DC80 to U+DCFF: those bytes are
+    read as Windows-1252 (old Latin-1 archives), any other lone surrogate becomes U+FFFD."""
+    if not _SURROGATE.search(text):
+        return text
+
+    def fix(match: re.Match) -> str:
+        code = ord(match.group())
+        return bytes([code - 0xDC00]).decode("cp1252", "replace") if 0xDC80 <= code <= 0xDCFF else "\ufffd"
+
+    return _SURROGATE.sub(fix, text)
+
+
+def _valid_fields(item) -> None:
+    for name, value in vars(item).items():
+        if isinstance(value, str) and _SURROGATE.search(value):
+            object.__setattr__(item, name, valid_text(value))
+
+
+#: Bump when what gets indexed for an article changes (chunking rules, the text the encoders
+#: see): every article's version changes with it, so the next ingest re-indexes everything.
+INDEX_RECIPE = "2"
 
 
 @dataclass(frozen=True)
@@ -40,6 +68,9 @@ class Article:
     url: str = ""
     origin: str = ""  # where it was read from, for messages
 
+    def __post_init__(self) -> None:
+        _valid_fields(self)
+
     @property
     def text_hash(self) -> str:
         """Identity of the content alone: the same text under two names is one article."""
@@ -48,7 +79,7 @@ class Article:
     @property
     def version(self) -> str:
         """Identity of content plus metadata: any change means re-indexing the article."""
-        meta = json.dumps([self.title, self.source, self.published and self.published.isoformat(), self.url])
+        meta = json.dumps([self.title, self.source, self.published and self.published.isoformat(), self.url, INDEX_RECIPE])
         return hashlib.sha256((self.text + "\0" + meta).encode()).hexdigest()[:16]
 
 
@@ -56,6 +87,9 @@ class Article:
 class Skipped:
     origin: str
     reason: str
+
+    def __post_init__(self) -> None:
+        _valid_fields(self)
 
 
 def load(paths: Iterable[str | Path], max_file_mb: float = 20.0) -> Iterator[Article | Skipped]:

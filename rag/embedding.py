@@ -102,6 +102,7 @@ class Embedder:
                 return OnnxRuntime(folder)
             except Exception as err:  # a damaged export: make it again below
                 log.warning("cannot use the ONNX export at %s (%s); exporting again", folder, err)
+                shutil.rmtree(folder, ignore_errors=True)
         model = _sentence_transformer(self.name, location)
         if folder is not None:
             try:
@@ -147,6 +148,9 @@ class OnnxRuntime:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Idle threads sleep rather than spin: spinning doubles the CPU time of a query and, on a
+        # busy machine (a chat server beside Chroma, several requests), makes it slower.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )

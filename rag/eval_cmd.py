@@ -22,7 +22,7 @@ def register(sub, common, filters) -> None:
         "retrieved passages (format: eval/questions/seeds.jsonl).",
     )
     p.add_argument("questions", metavar="QUESTIONS.jsonl", help="one question per line: id, type, question, answers, gold")
-    p.add_argument("-k", "--k", type=int, default=5, help="passages the answerer reads (default 5); hit@k and recall@k use it")
+    p.add_argument("-k", "--k", type=int, default=5, help="passages to retrieve (default 5); hit@k and recall@k count the top k")
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], default="hybrid",
                    help="retrieval to evaluate (default hybrid; dense and bm25 are ablations)")
     p.add_argument("--answerer", choices=["on", "off"], default="on",
@@ -30,6 +30,9 @@ def register(sub, common, filters) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per question, then {\"summary\": ...}")
     p.add_argument("--report", metavar="DIR", help="write report.html, report.md, summary.json, records.jsonl and plots into DIR")
     p.add_argument("--compare", metavar="OLD/summary.json", help="print and report the change of every metric since an earlier run")
+    p.add_argument("--redact", action="store_true",
+                   help="keep question and article text out of the report (ids and numbers only): for "
+                        "benchmarks whose licence forbids copying them, such as RGB")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_eval)
 
@@ -97,12 +100,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "articles": info["articles"], "chunks": info["chunks"], "model": info["model"], "k": args.k,
             "retrieval": args.retrieval, "answerer": args.answerer,
             "language_model": index.settings.llm_url or "none (extractive answers)",
-            "run_seconds": round(time.perf_counter() - started, 1), "date": report.now(), "machine": report.machine(),
-            "rag_news": _version(),
+            "run_seconds": round(time.perf_counter() - started), "date": report.now(), "machine": report.machine(),
+            "rag_news": _version(), "text": "left out (--redact)" if args.redact else "included",
         }
         if args.compare:
             run["compared_with"] = str(args.compare)
-        page = report.write(args.report, records, summary, run, changes)
+        page = report.write(args.report, records, summary, run, changes, redacted=args.redact)
         print(f"report written to {page}", file=sys.stderr)
     return 0
 

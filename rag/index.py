@@ -2,6 +2,9 @@
 
 It owns the caches that make repeated queries cheap (the model, the BM25 copy, the article
 manifest) and refreshes them when the collection's generation changes, whoever changed it.
+
+Threads may share one Index: questions are answered while an ingest runs (ingests and removals
+take turns among themselves). Processes may share one index folder too; see local_folder.py.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .chunking import contextualize
 from .config import Settings
+from .corpus import valid_text
 from .embedding import Embedder
 from .errors import IndexBusyError, IndexUnavailableError, QuestionError, RagError
 from .ingest import IngestReport, Progress, ingest
@@ -25,16 +30,17 @@ from .answer import Answer
 from .answer import answer as compose_answer
 from .conversation import standalone
 from .llm import LLM, AnswerEvent, LLMError, answer_stream, last_answer, rewrite
+from .local_folder import WRITE_WAIT_S
 from .question import analyse
-from .retrieval import Filters, Mode, Passage, search
+from .retrieval import Filters, Mode, Passage, expand, search
 from .store import ArticleRecord, Store
 
 log = logging.getLogger(__name__)
 
 ANSWER_POOL = 10
 EMPTY_INDEX = "The index is empty: add articles first (rag ingest PATH, or the Corpus tab)."
-#: How long a writer waits for another writer of the same embedded index.
-LOCK_WAIT_S = 600.0
+#: How long a writer waits for another writer of the same index.
+LOCK_WAIT_S = WRITE_WAIT_S
 #: How often (at most) a reader asks the store whether another process changed it.
 REFRESH_EVERY_S = 2.0
 
@@ -44,7 +50,8 @@ class Index:
         self.settings = settings
         self.embedder = Embedder(settings.model, settings.batch_size)
         self._store: Store | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the caches below
+        self._write_lock = threading.Lock()  # ingest and remove, one at a time
         self._generation: str | None = None
         self._checked_at = 0.0
         self._lexical: LexicalIndex | None = None
@@ -76,7 +83,7 @@ class Index:
     # ---- writing -------------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
-        with self._lock, self._writer():
+        with self._write_lock, self._writer():
             report = ingest(
                 self.store, self.embedder, list(paths), self.settings.chunk_tokens,
                 self.settings.chunk_overlap, self.settings.max_file_mb, progress,
@@ -87,7 +94,7 @@ class Index:
 
     def remove(self, doc_id: str) -> bool:
         """Delete an article and all its chunks; False if there was no such article."""
-        with self._lock, self._writer():
+        with self._write_lock, self._writer():
             known = doc_id in self.store.articles()
             if self.store.delete_article(doc_id) or known:
                 self.store.bump()
@@ -96,9 +103,11 @@ class Index:
 
     @contextmanager
     def _writer(self):
-        """One writer per embedded index: Chroma's local files are not multi-process safe."""
+        """One writer per index across processes: a second ingest waits for the first (up to
+        LOCK_WAIT_S), so two never interleave their commits and clean-ups."""
         if self.settings.chroma_url:
-            yield
+            with self.store.writer_lease(LOCK_WAIT_S):
+                yield
             return
         from filelock import FileLock, Timeout
 
@@ -149,8 +158,9 @@ class Index:
         return text
 
     def info(self) -> dict:
-        model = self.store.model() if self.store.exists else None
-        articles = self.store.articles()
+        with self.store.session():
+            model = self.store.model() if self.store.exists else None
+            articles = self.store.articles()
         return {
             "location": self.location,
             "mode": "server" if self.settings.chroma_url else "embedded",
@@ -178,7 +188,8 @@ class Index:
         if not self._articles:
             return []
         vector = self.embedder.encode([query])[0]
-        return search(query, vector, self.store, self._lexical, self._articles, k, filters, mode)
+        with self.store.session():
+            return search(analyse(query, idf=self._lexical.idf), vector, self.store, self._lexical, self._articles, k, filters, mode)
 
     def ask(
         self,
@@ -214,21 +225,25 @@ class Index:
         filters = make_filters(published_after, published_before, sources)
         llm = self.llm
         resolved, failed = self._standalone(question, history, llm)
+        resolved = valid_text(resolved)  # the history is user input too
         self._refresh()
         if not self._articles:
             yield AnswerEvent.final(Answer(question, EMPTY_INDEX, abstained=True, warnings=(EMPTY_INDEX,), standalone=resolved))
             return
-        q = analyse(resolved)
+        q = analyse(resolved, idf=self._lexical.idf)
         vector = self.embedder.encode([resolved])[0]
         # The answerer reads a wider pool than the k passages a search shows: agreement across
         # sources is evidence (see answer._vote), and short news snippets hold one fact each.
-        passages = search(q, vector, self.store, self._lexical, self._articles, max(k, ANSWER_POOL), filters, mode)
+        with self.store.session():
+            passages = search(q, vector, self.store, self._lexical, self._articles, max(k, ANSWER_POOL), filters, mode)
 
         def extractive(warnings: Sequence[str] = ()) -> Answer:
-            result = compose_answer(q, passages, vector, self.embedder.encode)
+            with self.store.session():
+                more = expand(passages, self.store, self._articles)
+            result = compose_answer(q, passages, vector, self.embedder.encode, more)
             return replace(result, question=question, standalone=resolved, warnings=result.warnings + tuple(warnings))
 
-        if llm is None or failed:
+        if llm is None or failed or not passages:
             yield AnswerEvent.final(extractive(failed))
             return
         yield from answer_stream(llm, question, resolved, history, passages, self.embedder.encode, extractive, llm.deadline())
@@ -256,7 +271,7 @@ class Index:
     def check_question(self, text: str) -> str:
         if not isinstance(text, str) or not text.strip():
             raise QuestionError("The question is empty. Type a question about the articles.")
-        text = " ".join(text.split())
+        text = " ".join(valid_text(text).split())
         limit = self.settings.max_question_chars
         if len(text) > limit:
             raise QuestionError(
@@ -267,7 +282,7 @@ class Index:
 
     def _refresh(self, force: bool = False) -> None:
         """Reload manifest and BM25 if the collection changed since we last looked."""
-        with self._lock:
+        with self._lock, self.store.session():
             now = time.monotonic()
             if not force and self._generation is not None and now - self._checked_at < REFRESH_EVERY_S:
                 return
@@ -295,7 +310,7 @@ class Index:
         for cid, text, meta in self.store.iter_chunks():
             record = self._articles.get(meta["doc_id"])
             if record is not None and record.version == meta["version"]:
-                rows.append((ChunkInfo(cid, meta["doc_id"], meta["version"], meta.get("source", ""), int(meta.get("published_day", 0))), text))
+                rows.append((ChunkInfo(cid, meta["doc_id"], meta["version"], meta.get("source", ""), int(meta.get("published_day", 0))), contextualize(meta.get("title", ""), text)))
         lexical = LexicalIndex.build(rows)
         log.info("built BM25 over %d chunks in %.1f s", len(rows), time.perf_counter() - started)
         return lexical

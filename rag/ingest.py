@@ -2,9 +2,13 @@
 
 An article is unchanged when the manifest already holds its version (hash of text and
 metadata), so a second ingest embeds nothing. A changed article's new chunks are written under
-new ids, then the manifest flips to the new version (the commit point), then the old chunks go.
-Killed at any moment, an article is wholly old, wholly new, or absent; the next ingest removes
-leftovers and finishes the job.
+new ids, then the manifest flips to the new version (the commit point); the old chunks go at the
+end, with every other leftover, so that a reader still holding the old manifest keeps finding
+the old version until it sees the new one. Killed at any moment, an article is wholly old,
+wholly new, or absent; the next ingest removes leftovers and finishes the job.
+
+The caller holds the writer lock (Index._writer); the store is held only while a group is
+written, so questions from other processes are answered between groups.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import corpus
-from .chunking import Chunk, chunk_article
+from .chunking import Chunk, chunk_article, contextualize
 from .corpus import Article, Skipped
 from .embedding import Embedder
 from .store import ArticleRecord, Store, published_day
@@ -143,8 +147,9 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     started = time.perf_counter()
-    store.claim(embedder.name, lambda: embedder.dim)
-    current = store.articles()
+    with store.session(write=True):
+        store.claim(embedder.name, lambda: embedder.dim)
+        current = store.articles()
     work = plan(corpus.load(paths, max_file_mb=max_file_mb), current)
     todo = work.new + work.changed
 
@@ -155,28 +160,26 @@ def ingest(
         progress(0, total)
     for group in _groups(chunked, GROUP_CHUNKS):
         pieces = [(article, chunk) for article, chunks in group for chunk in chunks]
-        vectors = embedder.encode([chunk.text for _, chunk in pieces])
-        store.put_chunks(
-            ids=[chunk.id(article.version) for article, chunk in pieces],
-            texts=[chunk.text for _, chunk in pieces],
-            vectors=vectors,
-            metadatas=[chunk_metadata(article, chunk) for article, chunk in pieces],
-        )
-        store.put_articles([record_of(article, len(chunks)) for article, chunks in group])  # commit point
-        for article, _ in group:
-            if article.id in current:
-                store.delete_chunks(article.id, keep_version=article.version)
+        vectors = embedder.encode([contextualize(article.title, chunk.text) for article, chunk in pieces])
+        with store.session(write=True):
+            store.put_chunks(
+                ids=[chunk.id(article.version) for article, chunk in pieces],
+                texts=[chunk.text for _, chunk in pieces],
+                vectors=vectors,
+                metadatas=[chunk_metadata(article, chunk) for article, chunk in pieces],
+            )
+            store.put_articles([record_of(article, len(chunks)) for article, chunks in group])  # commit point
+        store.renew_lease()
         done += len(pieces)
         if progress:
             progress(done, total)
 
-    cleaned = 0
-    latest = store.articles()
-    for doc_id in store.orphan_doc_ids(latest):
-        record = latest.get(doc_id)
-        cleaned += store.delete_chunks(doc_id, keep_version=record.version if record else None)
-    if todo or cleaned:
-        store.bump()
+    with store.session(write=True):
+        orphans = store.orphan_chunks(store.articles())
+        store.delete_ids(orphans)
+        if todo or orphans:
+            store.bump()
+    cleaned = len(orphans)
     report = IngestReport(
         added=tuple(a.id for a in work.new),
         updated=tuple(a.id for a in work.changed),

@@ -41,7 +41,7 @@ def stopwords() -> frozenset[str]:
 
 
 #: Bump when `tokenize` changes: saved BM25 copies made with another tokenizer are rebuilt.
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"
 # simplemma reads "won" as the currency; in news it is nearly always the verb.
 _LEMMA_FIXES = {"won": "win"}
 
@@ -52,7 +52,7 @@ def _lemma(word: str) -> str:
     misses; Snowball stemming afterwards still joins "treatment" and "treated"."""
     import simplemma
 
-    return _LEMMA_FIXES.get(word) or simplemma.lemmatize(word, lang="en")
+    return _LEMMA_FIXES.get(word) or simplemma.lemmatize(word, lang="en").lower()
 
 
 def tokenize(text: str) -> list[str]:
@@ -78,6 +78,7 @@ class LexicalIndex:
         self.model = model
         self._days = np.array([c.day for c in chunks], dtype=np.int64)
         self._sources = np.array([c.source for c in chunks], dtype=object)
+        self._df = np.diff(np.asarray(model.scores["indptr"])) if model is not None else np.zeros(0)
 
     @classmethod
     def build(cls, rows: Iterable[tuple[ChunkInfo, str]]) -> "LexicalIndex":
@@ -88,6 +89,15 @@ class LexicalIndex:
         if rows:
             model.index([tokenize(text) for _, text in rows], show_progress=False)
         return cls([info for info, _ in rows], model if rows else None)
+
+    def idf(self, token: str) -> float:
+        """log(1 + N/df): how much finding `token` tells; unseen words count as rare ones."""
+        n = max(1, len(self.chunks))
+        if self.model is None:
+            return 1.0
+        index = self.model.vocab_dict.get(token)
+        df = 0 if index is None else int(self._df[index])
+        return float(np.log1p(n / (df + 0.5)))
 
     def mask(self, after: int | None, before: int | None, sources: Iterable[str] | None) -> np.ndarray | None:
         if not self.chunks or (after is None and before is None and not sources):

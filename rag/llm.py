@@ -144,7 +144,12 @@ class LLM:
     def model(self, deadline: float) -> str:
         """The configured model, else the first the server lists (llama.cpp serves just one)."""
         if self._model is None:
-            models = self._call(lambda timeout: self.client.models.list(timeout=timeout), deadline)
+            try:
+                models = self._call(lambda timeout: self.client.models.list(timeout=timeout), deadline)
+            except LLMError as err:
+                if "HTTP" not in str(err):
+                    raise
+                raise LLMError(f"{err} Listing its models failed: set RAG_LLM_MODEL (or --llm-model).") from None
             names = [m.id for m in getattr(models, "data", None) or [] if getattr(m, "id", None)]
             if not names:
                 raise LLMError(f"The language model server at {self.url} lists no model. Set RAG_LLM_MODEL (or --llm-model).")

@@ -9,6 +9,7 @@ many" so the answerer looks for a sentence that holds that kind of answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -36,9 +37,9 @@ _NUMBER_WORDS = (
 )
 
 DATE_RE = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:of\s+)?\d{{4}})?\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
-    rf"|\b{_MONTH}(?:,?\s+(?:of\s+)?\d{{4}})\b"
+    rf"|\b(?:(?:in|since|until|by|from|early|late|mid)[\s-]+)?{_MONTH}(?:,?\s+(?:of\s+)?\d{{4}})\b"
     rf"|\b(?:in|since|until|by|from|last|this|next|early|late|mid|earlier|later)[\s-]+(?:{_MONTH}|spring|summer|autumn|fall|winter)\b"
     r"|\b(?:1[89]\d\d|20\d\d)\b"
     r"|\b\d{4}-\d{2}-\d{2}\b"
@@ -89,13 +90,21 @@ class Question:
     numbers: tuple[str, ...]  # other hard tokens: quarters, ordinals, plain numbers
     recency: bool  # asks about the latest state ("last", "current", "still")
     wants_list: bool
+    weights: tuple[float, ...] = ()  # of `terms`: rarer words count more (inverse document frequency)
+
+    def coverage(self, tokens: set[str]) -> float:
+        """Share of the question's term weight that `tokens` hold."""
+        if not self.terms:
+            return 0.0
+        weights = self.weights or (1.0,) * len(self.terms)
+        return sum(w for t, w in zip(self.terms, weights) if t in tokens) / sum(weights)
 
     @property
     def hard(self) -> tuple[str, ...]:
         return self.years + self.numbers
 
 
-def analyse(text: str) -> Question:
+def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     lowered = text.lower().strip()
     kind = _kind(lowered)
     years = tuple(dict.fromkeys(_YEAR.findall(text)))
@@ -107,10 +116,13 @@ def analyse(text: str) -> Question:
         words = [w for w in match.group().split() if w.lower() not in _WH_WORDS]
         if words:
             names.append(" ".join(words).lower().strip(" ?.,!'’"))
+    recency_words = set(tokenize(" ".join(_RECENCY.findall(text))))
+    terms = tuple(dict.fromkeys(t for t in tokenize(text) if t not in _WH_WORDS and t not in recency_words))
     return Question(
         text=text,
         kind=kind,
-        terms=tuple(dict.fromkeys(t for t in tokenize(text) if t not in _WH_WORDS)),
+        terms=terms,
+        weights=tuple(idf(t) for t in terms) if idf else (),
         names=tuple(dict.fromkeys(n for n in names if n)),
         years=years,
         numbers=numbers,
@@ -119,20 +131,45 @@ def analyse(text: str) -> Question:
     )
 
 
+_KIND_RULES: tuple[tuple[Kind, str], ...] = (
+    (Kind.DURATION, r"how (?:long|many (?:years|months|weeks|days|hours))(?! ago)"),
+    (Kind.DATE, r"when|what (?:year|date|day|month|time)|which (?:year|date|day|month)|how long ago|since when"),
+    (Kind.NUMBER, r"how (?:many|much|old|often|far|big|large|tall|high)|what (?:percentage|number|age|price|amount|score)"),
+    (Kind.PLACE, r"where|what (?:city|country|place|venue|location|town|state)|which (?:city|country|place|venue|town|state)"),
+    (Kind.PERSON, r"who|whom|whose|which (?:company|person|team|player|firm|organi[sz]ation|newspaper|outlet|magazine|paper|publication|network|channel|studio|brand)"
+                  r"|what (?:company|newspaper|outlet|magazine|publication|network|channel|studio|brand)"),
+)
+
+
 def _kind(q: str) -> Kind:
-    if re.search(r"\bhow (?:long|many (?:years|months|weeks|days))\b", q):
-        return Kind.DURATION
-    if re.search(r"\b(?:when|what (?:year|date|day|month|time)|which (?:year|date|day|month)|how long ago)\b", q) or q.endswith(
-        (" date", " release", " released", " premiere")
-    ):
-        return Kind.DATE
-    if re.search(r"\bhow (?:many|much|old|often|far|big|large|tall|high)\b|\bwhat (?:percentage|number|age|price|amount)\b", q):
-        return Kind.NUMBER
-    if re.search(r"\bwhere\b|\bwhat (?:city|country|place|venue|location|town|state)\b|\blocation\b", q):
-        return Kind.PLACE
-    if re.search(r"\b(?:who|whom|whose)\b|\bwhich (?:company|person|team|country|player|firm|organi[sz]ation)\b", q):
-        return Kind.PERSON
+    """The kind asked by the question's leading wh-phrase: in "What did they say when they
+    left?" the question is "what", not "when"."""
+    found = []
+    for kind, pattern in _KIND_RULES:
+        match = re.search(rf"\b(?:{pattern})\b", q)
+        if match:
+            found.append((match.start(), kind))
+    lead = re.search(r"\b(?:what|which|why|how|is|are|was|were|did|does|do|can|could|will|would|has|have)\b", q)
+    if found:
+        position, kind = min(found, key=lambda f: f[0])
+        if lead is None or position <= lead.start() or q[lead.start():position].count(" ") <= 1:
+            return kind
+    head = re.search(r"\b(?:what|which)\b(?:\W+\w+){0,6}?\W+(?<!-)(" + "|".join(_HEAD_NOUNS) + r")\b(?!-)", q)
+    if head:
+        return _HEAD_NOUNS[head.group(1)]
+    if q.endswith((" date", " release", " released", " premiere", " location")):
+        return Kind.PLACE if q.endswith(" location") else Kind.DATE
     return Kind.OTHER
+
+
+#: "What is the premiere date of…", "What was Tesla's revenue…": the noun says the kind.
+_HEAD_NOUNS = {
+    **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
+    **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
+                    "income value age total".split(), Kind.NUMBER),
+    **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
+    **dict.fromkeys("name winner director author ceo founder president champion owner leader head".split(), Kind.PERSON),
+}
 
 
 _FULL_DATE = re.compile(

@@ -3,7 +3,8 @@
 DIR gets `report.html` (stands alone: its plots are embedded, and also saved beside it),
 `report.md`, `summary.json` (every metric, the run's settings and the metric definitions),
 `records.jsonl` (one judged record per question) and the PNG plots. Question, answer and
-article text is untrusted: it is escaped in HTML and Markdown, never interpreted.
+article text is untrusted: it is escaped in HTML and Markdown, never interpreted; `redacted`
+leaves it out altogether.
 matplotlib is imported only here, and only when plots are drawn.
 """
 
@@ -58,7 +59,7 @@ def now() -> str:
 def fmt(value: object, metric: str = "") -> str:
     if value is None:
         return "–"
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
         return f"{value:,.0f}" if metric.endswith("_ms") else f"{value:.3f}"
@@ -197,10 +198,22 @@ def plot_first_rank(records: list[dict], path: Path) -> None:
 # ---- the report ------------------------------------------------------------------------------
 
 
-def write(folder: str | Path, records: list[dict], summary: dict, run: dict, changes: Sequence[Change] = ()) -> Path:
+def redact(record: dict) -> dict:
+    """The record without any text from the question set or the articles: ids, judgments and
+    numbers only, for benchmarks whose licence forbids copying their text (RGB)."""
+    kept = {k: v for k, v in record.items() if k not in ("question", "answer", "standalone", "warnings")}
+    kept["citations"] = [{k: v for k, v in c.items() if k != "text"} for c in record["citations"]]
+    kept["retrieved"] = [{k: v for k, v in p.items() if k != "text"} for p in record["retrieved"]]
+    return kept
+
+
+def write(folder: str | Path, records: list[dict], summary: dict, run: dict, changes: Sequence[Change] = (),
+          redacted: bool = False) -> Path:
     """Write the whole report into `folder` (created); returns the path of report.html."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if redacted:
+        records = [redact(r) for r in records]
     defs = definitions(summary.get("k", 5))
     (folder / "summary.json").write_text(
         json.dumps({"summary": summary, "run": run, "definitions": defs}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -222,9 +235,11 @@ def _run_rows(run: dict) -> list[list[str]]:
 
 
 def _question_rows(records: list[dict]) -> tuple[list[str], list[list[str]]]:
-    header = ["id", "type", "outcome", "first relevant rank", "ms", "question", "answer"]
+    texts = all("question" in r for r in records)  # not in redacted records
+    header = ["id", "type", "outcome", "first relevant rank", "ms"] + (["question", "answer"] if texts else [])
     rows = [
-        [r["id"], r["type"], outcome(r), fmt(r["first_relevant_rank"]), fmt(r["latency_ms"], "_ms"), short(r["question"], 120), short(r["answer"])]
+        [r["id"], r["type"], outcome(r), fmt(r["first_relevant_rank"]), fmt(r["latency_ms"], "_ms")]
+        + ([short(r["question"], 120), short(r["answer"])] if texts else [])
         for r in records
     ]
     return header, rows

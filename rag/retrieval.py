@@ -142,6 +142,27 @@ def search(
     return [_passage(c, s) for c, s in zip(ranked[:k], scores[:k])]
 
 
+def expand(passages: list[Passage], store: Store, articles: dict[str, ArticleRecord], n_articles: int = 3) -> list[Passage]:
+    """The other chunks of the best-ranked articles, for the answerer to read whole.
+
+    A news article often states its key fact in a sentence that shares no word with the
+    question ("the family members have seen each other since February 2024"); the article it
+    sits in is found, the chunk is not. Articles are short, so reading the top few whole is
+    cheap and bounded."""
+    seen = {p.chunk_id for p in passages}
+    docs = list(dict.fromkeys(p.doc_id for p in passages))[:n_articles]
+    more: list[Passage] = []
+    for doc in docs:
+        record = articles.get(doc)
+        if record is None:
+            continue
+        for text, meta in sorted(store.article_chunks(doc, record.version), key=lambda r: int(r[1]["seq"])):
+            cid = f"{doc}#{meta['seq']}.{record.version[:8]}"
+            if cid not in seen:
+                more.append(_passage(_Candidate(cid, text, meta, 0.0, 0.0, 0.0), 0.0))
+    return more
+
+
 def rerank_score(q: Question, c: _Candidate) -> float:
     """Fused evidence plus agreement on the question's hard terms and answer type.
 
@@ -153,11 +174,12 @@ def rerank_score(q: Question, c: _Candidate) -> float:
     lowered = text.lower().replace("’", "'")
     title = str(c.meta.get("title", "")).lower()
     tokens = set(tokenize(text + " " + title))
-    term_cover = sum(t in tokens for t in q.terms) / len(q.terms) if q.terms else 0.0
+    term_cover = q.coverage(tokens)
     name_cover = sum(n in lowered or n in title for n in q.names) / len(q.names) if q.names else 0.0
     year_hit = year_conflict = number_hit = typed = 0.0
     if q.years:
-        found = set(_YEARS.findall(text))
+        # "the 2021 report" names the year of publication, not of the events told
+        found = set(_YEARS.findall(text)) | {str(c.meta.get("published", ""))[:4]}
         year_hit = sum(y in found for y in q.years) / len(q.years)
         year_conflict = float(not year_hit and bool(found))
     if q.numbers:

@@ -11,13 +11,22 @@ Two collections per index:
 
 Chroma has no multi-record transactions; this manifest is how an article is always wholly old,
 wholly new or absent.
+
+An embedded index is shared by processes through `LocalFolder`: every public method here runs
+in a `session`, which holds the folder for this process and reopens Chroma if another process
+wrote to it (see local_folder.py for why both are needed).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,12 +34,16 @@ from typing import Any
 import numpy as np
 
 from .config import Settings
-from .errors import IndexUnavailableError, ModelMismatchError, StoreTimeoutError
+from .errors import IndexBusyError, IndexUnavailableError, ModelMismatchError, RagError, StoreTimeoutError
+from .local_folder import WRITE_WAIT_S, LocalFolder
 
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
 PAGE = 5000  # below Chroma's max batch (5461)
+#: A writer on a Chroma server renews its lease after every group of articles (a group takes
+#: well under a minute); the lease of a writer that died expires after this long.
+LEASE_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -52,13 +65,52 @@ def published_day(iso: str) -> int:
     return int(iso.replace("-", "")) if iso else 0
 
 
+def _session(write: bool):
+    """Run the decorated Store method inside `Store.session(write)`."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def run(self: "Store", *args, **kwargs):
+            with self.session(write):
+                return method(self, *args, **kwargs)
+
+        return run
+
+    return decorate
+
+
 class Store:
-    def __init__(self, client: Any, settings: Settings, location: str):
-        self.client = client
+    def __init__(self, client: Any, settings: Settings, location: str, folder: LocalFolder | None = None):
+        self.client = client  # for an embedded index, set by each session (the folder's client)
         self.settings = settings
         self.location = location
+        self._folder = folder
         self._chunks = None
         self._articles = None
+        self._lease: str | None = None  # our writer lease on a Chroma server, while we hold one
+
+    @contextmanager
+    def session(self, write: bool = False) -> Iterator[None]:
+        """Hold an embedded index's folder for this process (nothing to do on a server)."""
+        if self._folder is None:
+            yield
+            return
+        try:
+            client = self._folder.acquire(WRITE_WAIT_S if write else self.settings.timeout_s, write)
+        except RagError:
+            raise
+        except Exception as err:
+            raise IndexUnavailableError(
+                f"The index at {self.location} cannot be opened ({_short(err)}). It may be corrupt or from "
+                f"another Chroma version: move it aside (mv {self.location} {self.location}.broken) and "
+                "rebuild it with `rag ingest`."
+            ) from None
+        try:
+            if client is not self.client:  # another process wrote: collections are reloaded too
+                self.client, self._chunks, self._articles = client, None, None
+            yield
+        finally:
+            self._folder.release()
 
     # ---- opening -------------------------------------------------------------------------
 
@@ -97,15 +149,81 @@ class Store:
             )
         try:
             path.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-            client.heartbeat()
-        except Exception as err:
+        except OSError as err:
             raise IndexUnavailableError(
-                f"The index at {path} cannot be opened ({_short(err)}). It may be corrupt or from "
-                f"another Chroma version: move it aside (mv {path} {path}.broken) and rebuild it "
-                "with `rag ingest`."
+                f"Cannot create the index folder {path} ({err.strerror or err}). Point --index at a "
+                "folder you can write to."
             ) from None
-        return cls(client, settings, str(path.resolve()))
+        store = cls(None, settings, str(path.resolve()), LocalFolder.of(path))
+        with store.session():  # opened now, so a corrupt index is reported here
+            pass
+        return store
+
+    # ---- one writer on a server -----------------------------------------------------------
+
+    @contextmanager
+    def writer_lease(self, wait_s: float) -> Iterator[None]:
+        """One ingest at a time per collection on a Chroma server, across machines.
+
+        Creating a collection is atomic on the server, so the `<name>-writer` collection is the
+        lock; its metadata names the holder and when its lease ends, so a writer that died stops
+        blocking others after LEASE_S, or at once if it ran on this machine. (Embedded indexes use
+        a file lock instead.)"""
+        name = f"{self.settings.collection}-writer"
+        owner = f"{socket.gethostname()}:{os.getpid()}:{_token()}"
+        deadline = time.monotonic() + wait_s
+        warned = False
+        while True:
+            try:
+                self.client.create_collection(name, embedding_function=None, metadata={"owner": owner, "expires": time.time() + LEASE_S})
+                break
+            except Exception as err:
+                if "already exists" not in str(err):
+                    raise self._failure(err) from None
+            holder = self._lease_holder(name)
+            if holder is not None and _lease_over(holder):
+                log.warning("taking over the writer lease of %s on %s (it ended)", holder.get("owner"), self.location)
+                self._drop_lease(name, holder.get("owner"))
+                continue
+            if time.monotonic() >= deadline:
+                who = holder.get("owner", "another process") if holder else "another process"
+                raise IndexBusyError(
+                    f"The collection {self.settings.collection!r} on {self.location} is busy: {who} has been "
+                    f"adding articles to it for over {wait_s:.0f} s. Wait for that ingest to finish, then retry."
+                )
+            if not warned:
+                log.warning("another ingest is writing to %s; waiting up to %.0f s", self.location, wait_s)
+                warned = True
+            time.sleep(0.5)
+        self._lease = owner
+        try:
+            yield
+        finally:
+            self._lease = None
+            self._drop_lease(name, owner)
+
+    def renew_lease(self) -> None:
+        """Tell other writers we are still alive (no-op without a lease)."""
+        if self._lease is not None:
+            name = f"{self.settings.collection}-writer"
+            self._call(lambda: self.client.get_collection(name, embedding_function=None).modify(
+                metadata={"owner": self._lease, "expires": time.time() + LEASE_S}))
+
+    def _lease_holder(self, name: str) -> dict | None:
+        try:
+            return dict(self.client.get_collection(name, embedding_function=None).metadata or {})
+        except Exception as err:
+            if "does not exist" in str(err) or "NotFound" in type(err).__name__:
+                return None
+            raise self._failure(err) from None
+
+    def _drop_lease(self, name: str, owner: str | None) -> None:
+        holder = self._lease_holder(name)
+        if holder is not None and holder.get("owner") == owner:
+            try:
+                self.client.delete_collection(name)
+            except Exception as err:  # already gone: someone took over an expired lease
+                log.debug("dropping the writer lease failed: %s", err)
 
     # ---- collections ---------------------------------------------------------------------
 
@@ -122,11 +240,13 @@ class Store:
                 return None
             raise self._failure(err) from None
 
+    @_session(write=False)
     def chunks(self, create: bool = False):
         if self._chunks is None:
             self._chunks = self._collection("chunks", create)
         return self._chunks
 
+    @_session(write=False)
     def articles_collection(self, create: bool = False):
         if self._articles is None:
             self._articles = self._collection("articles", create)
@@ -134,8 +254,10 @@ class Store:
 
     @property
     def exists(self) -> bool:
-        return self.chunks() is not None
+        with self.session():
+            return self.chunks() is not None
 
+    @_session(write=False)
     def model(self) -> tuple[str, int] | None:
         collection = self.chunks()
         if collection is None:
@@ -143,6 +265,7 @@ class Store:
         meta = self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
         return (meta["model"], int(meta["dim"])) if "model" in meta else None
 
+    @_session(write=True)
     def claim(self, model: str, dim: Callable[[], int]) -> None:
         """Create the collections for `model`, or check that they were made with it.
 
@@ -155,6 +278,7 @@ class Store:
         else:
             self.check_model(model)
 
+    @_session(write=False)
     def check_model(self, model: str) -> None:
         recorded = self.model()
         if recorded and recorded[0] != model:
@@ -164,6 +288,7 @@ class Store:
                 "with --index NEW_DIR."
             )
 
+    @_session(write=False)
     def generation(self) -> str:
         collection = self.chunks()
         if collection is None:
@@ -171,6 +296,7 @@ class Store:
         meta = self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
         return str(meta.get("generation", ""))
 
+    @_session(write=True)
     def bump(self) -> None:
         self._update_metadata(generation=_token())
 
@@ -184,6 +310,7 @@ class Store:
 
     # ---- articles ------------------------------------------------------------------------
 
+    @_session(write=False)
     def articles(self) -> dict[str, ArticleRecord]:
         collection = self.articles_collection()
         if collection is None:
@@ -198,6 +325,7 @@ class Store:
                 break
         return records
 
+    @_session(write=True)
     def put_articles(self, records: Sequence[ArticleRecord]) -> None:
         """The commit point: from here on readers see each record's version of its article.
 
@@ -211,6 +339,7 @@ class Store:
                 )
             )
 
+    @_session(write=True)
     def delete_article(self, doc_id: str) -> int:
         """Drop the manifest record, then every chunk of `doc_id`; returns the chunks removed.
         Never creates collections: removing from an index that does not exist changes nothing."""
@@ -221,6 +350,7 @@ class Store:
 
     # ---- chunks --------------------------------------------------------------------------
 
+    @_session(write=True)
     def put_chunks(self, ids: list[str], texts: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
         collection = self.chunks(create=True)
         for i in range(0, len(ids), PAGE):
@@ -231,6 +361,7 @@ class Store:
                 )
             )
 
+    @_session(write=True)
     def delete_chunks(self, doc_id: str, keep_version: str | None = None) -> int:
         """Remove the chunks of `doc_id` (all, or all but `keep_version`); returns how many."""
         collection = self.chunks()
@@ -244,27 +375,42 @@ class Store:
             self._call(lambda: collection.delete(ids=ids))
         return len(ids)
 
-    def orphan_doc_ids(self, current: dict[str, ArticleRecord]) -> set[str]:
-        """Articles with chunks that no manifest record vouches for (crashes, removals)."""
-        orphans = set()
-        for _, _, meta in self.iter_chunks(include_documents=False):
+    @_session(write=False)
+    def orphan_chunks(self, current: dict[str, ArticleRecord]) -> list[str]:
+        """Ids of chunks that no manifest record vouches for: replaced versions, and what a
+        crashed ingest or removal left. Only the one writer (see Index._writer) may delete them:
+        another writer's chunks are orphans until it commits them."""
+        orphans = []
+        for cid, _, meta in self.iter_chunks(include_documents=False):
             record = current.get(meta["doc_id"])
             if record is None or record.version != meta["version"]:
-                orphans.add(meta["doc_id"])
+                orphans.append(cid)
         return orphans
 
-    def iter_chunks(self, include_documents: bool = True) -> Iterator[tuple[str, str, dict]]:
+    @_session(write=True)
+    def delete_ids(self, ids: Sequence[str]) -> None:
         collection = self.chunks()
         if collection is None:
             return
+        for i in range(0, len(ids), PAGE):
+            part = list(ids[i : i + PAGE])
+            self._call(lambda: collection.delete(ids=part))
+
+    def iter_chunks(self, include_documents: bool = True) -> Iterator[tuple[str, str, dict]]:
+        """Every chunk, page by page. Callers that need one consistent view hold a `session`."""
         include = ["metadatas", "documents"] if include_documents else ["metadatas"]
         for offset in range(0, 10**9, PAGE):
-            page = self._call(lambda: collection.get(include=include, limit=PAGE, offset=offset))
+            with self.session():
+                collection = self.chunks()
+                if collection is None:
+                    return
+                page = self._call(lambda: collection.get(include=include, limit=PAGE, offset=offset))
             docs = page.get("documents") or [""] * len(page["ids"])
             yield from zip(page["ids"], docs, page["metadatas"])
             if len(page["ids"]) < PAGE:
                 break
 
+    @_session(write=False)
     def get_chunks(self, ids: Sequence[str], with_vectors: bool = False) -> dict[str, tuple]:
         """(text, metadata) per id, plus the vector when asked."""
         collection = self.chunks()
@@ -277,6 +423,7 @@ class Store:
             return {i: (d, m, np.asarray(v, dtype=np.float32)) for i, d, m, v in rows}
         return {i: (d, m) for i, d, m in zip(page["ids"], page["documents"], page["metadatas"])}
 
+    @_session(write=False)
     def article_chunks(self, doc_id: str, version: str) -> list[tuple[str, dict]]:
         """(text, metadata) of every chunk of one version of an article, in no particular order."""
         collection = self.chunks()
@@ -286,17 +433,20 @@ class Store:
         page = self._call(lambda: collection.get(where=where, include=["metadatas", "documents"]))
         return list(zip(page["documents"], page["metadatas"]))
 
+    @_session(write=False)
     def count(self) -> int:
         collection = self.chunks()
         return 0 if collection is None else self._call(collection.count)
 
+    @_session(write=False)
     def query(self, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[str, str, dict, float]]:
         collection = self.chunks()
         if collection is None:
             return []
-        n = min(n, self._call(collection.count))
         if n <= 0:
             return []
+        # No count() first: Chroma returns fewer than n when it holds fewer, and that call
+        # would be one more round trip per query to a server.
         result = self._call(
             lambda: collection.query(
                 query_embeddings=[vector], n_results=n, where=where or None,
@@ -329,6 +479,23 @@ class Store:
         if isinstance(err, (IndexUnavailableError, StoreTimeoutError, ModelMismatchError)):
             return err
         return IndexUnavailableError(f"The index at {self.location} failed: {_short(err)}.")
+
+
+def _lease_over(holder: dict) -> bool:
+    """Expired, or held by a process of this machine that no longer runs (killed mid-ingest)."""
+    if holder.get("expires", 0) < time.time():
+        return True
+    host, _, rest = str(holder.get("owner", "")).partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _token() -> str:

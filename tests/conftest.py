@@ -111,11 +111,13 @@ def empty_index(request, tmp_path):
     return Index.open(tmp_path / "cache", url=server.url, collection=f"test{next(_collection_counter)}x{os.getpid()}")
 
 
-def run_rag(*args: str, timeout: float = 300, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The real `rag` console script, as a user would run it."""
+def run_rag(*args: str, timeout: float = 300, env: dict | None = None, cwd: Path | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess:
+    """The real `rag` console script, as a user would run it (`input` goes to its stdin)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [str(BIN / "rag"), *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd or ROOT
+        [str(BIN / "rag"), *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd or ROOT,
+        input=input,
     )
 
 

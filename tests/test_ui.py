@@ -28,6 +28,7 @@ LAUNCH_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 HARRY = "When did Harry last see Charles?"
+BROWSER = pytest.mark.browser
 MAX_FILE_MB = 1  # the server under test gets a small limit, so the size check is cheap to test
 
 XSS_TITLE = "Mayor <img src=x onerror=alert(1)> opens bridge <script>alert(1)</script>"
@@ -47,8 +48,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = index.parent / f"serve-{self.port}.log"
         command = [str(BIN / "rag"), "serve", "--index", str(index), "--port", str(self.port), *extra]
+        self._log_file = open(self.log, "wb")
         self.process = subprocess.Popen(
-            command, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT, cwd=ROOT,
+            command, stdout=self._log_file, stderr=subprocess.STDOUT, cwd=ROOT,
             env={**os.environ, "RAG_MAX_FILE_MB": str(MAX_FILE_MB), **(env or {})},
         )
         deadline = time.monotonic() + 120
@@ -78,6 +80,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._log_file.close()
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +126,9 @@ def page(browser, server):
     context.close()
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = False) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled", full_page=full_page)
 
 
 def bot_messages(page):
@@ -176,30 +179,30 @@ def norm(text: str) -> str:
 # ---- the chat -------------------------------------------------------------------------------------
 
 
-def test_serve_prints_its_local_url(server):
+def test_serve_prints_its_url_and_listens_on_localhost_only(server):
+    import psutil
+
     assert f"Chat running at http://127.0.0.1:{server.port}/" in server.output()
+    listening = {c.laddr.ip for c in psutil.Process(server.process.pid).net_connections("tcp")
+                 if c.status == psutil.CONN_LISTEN and c.laddr.port == server.port}
+    assert listening == {"127.0.0.1"}
 
 
+@BROWSER
 def test_harry_answer_streams_cites_dated_sources_and_opens_the_highlighted_article(page):
     shot(page, "01-start")
     watch_chat(page)
     answer = ask(page, HARRY)
     final = answer.inner_text()
-    assert "February 2024" in final
     markers = answer.locator("a.cite")
     assert markers.count() >= 1 and re.fullmatch(r"\[\d+\]", markers.first.inner_text())
 
     seen = [norm(t) for t in page.evaluate("window.__seen")]
     partial = [t for t in seen if "▍" in t and len(t.replace("▍", "").strip()) < len(norm(final))]
     assert partial, f"the answer never appeared piece by piece: {seen[:5]}"
-
-    sources = cards(page)
-    years = [c["date"][-4:] for c in sources]
-    assert "2025" in years and "2021" in years, sources
-    assert years.index("2025") < years.index("2021"), "newest source first for a 'last' question"
-    assert page.locator("#sources .dated-note").is_visible()
     shot(page, "02-answer")
 
+    sources = cards(page)
     first = sources[0]
     markers.first.click()
     mark = page.locator("#article mark")
@@ -211,16 +214,31 @@ def test_harry_answer_streams_cites_dated_sources_and_opens_the_highlighted_arti
     assert page.locator("#sources .card.selected").count() == 1
     shot(page, "03-article")
 
-    # the other card's button opens its own article
+    # each source card's button opens its own article
     page.locator("#sources button.open").last.click()
     page.wait_for_function(
         "q => document.querySelector('#article mark') && document.querySelector('#article mark').innerText.replace(/\\s+/g, ' ').trim() === q",
         arg=norm(sources[-1]["quote"]), timeout=30_000,
     )
 
+    # what the answer must say: the 2025 reports' date first, the 2021 report's dated after it
+    assert "February 2024" in final
+    years = [c["date"][-4:] for c in sources]
+    assert "2025" in years and "2021" in years, sources
+    assert years.index("2025") < years.index("2021"), "newest source first for a 'last' question"
+    assert page.locator("#sources .dated-note").is_visible()
 
+
+@BROWSER
 def test_follow_up_uses_the_previous_turn(page):
-    ask(page, HARRY)
+    before = bot_messages(page).count()
+    page.locator("#examples button.chip", has_text=HARRY).click()  # the example asks it at once
+    page.wait_for_function(
+        "n => { const b = document.querySelectorAll('#chat [data-testid=\"bot\"]');"
+        " return b.length === n && !b[n - 1].querySelector('.caret, .pending'); }",
+        arg=before + 1, timeout=90_000,
+    )
+    assert page.locator('#chat [data-testid="user"]').first.inner_text().strip() == HARRY
     follow = ask(page, "And William?")
     text = follow.inner_text()
     assert "Understood as" in text and "Harry" in text.split("Understood as", 1)[1]
@@ -235,6 +253,7 @@ def test_follow_up_uses_the_previous_turn(page):
     assert "Understood as" not in alone.inner_text()
 
 
+@BROWSER
 def test_articles_dont_say_and_bad_input_get_clear_messages(page, server):
     answer = ask(page, "What is the price of bitcoin?")
     assert answer.locator(".abstain").inner_text().startswith("The articles don't say")
@@ -259,16 +278,35 @@ def test_articles_dont_say_and_bad_input_get_clear_messages(page, server):
     assert "Traceback" not in page.content()
 
 
+@BROWSER
 def test_filters_restrict_retrieval(page):
     page.click("#filters button, #filters .label-wrap")
     page.locator("#sources-filter input").click()
     page.locator("#sources-filter input").fill("Page Six")
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
-    ask(page, HARRY)
+    answer = ask(page, HARRY)
     sources = cards(page)
     assert sources and all("Page Six" in c["meta"] for c in sources), sources
-    shot(page, "07-filtered")
+    assert "Filters: source: Page Six" in answer.inner_text()
+    shot(page, "07-filtered", full_page=True)
+
+    page.locator("#sources-filter .token-remove, #sources-filter button.token-remove").first.click()
+    page.fill("#after input", "2025-01-01")
+    page.press("#after input", "Enter")
+    answer = ask(page, HARRY)
+    sources = cards(page)
+    assert sources and all(c["date"].endswith("2025") for c in sources), sources
+    assert "Filters: published from 1 Jan 2025" in answer.inner_text()
+
+    bots = bot_messages(page).count()
+    page.fill("#after input", "2025-13-45")
+    page.press("#after input", "Enter")
+    page.fill("#question textarea", HARRY)
+    page.press("#question textarea", "Enter")
+    page.locator("#status .status.error").wait_for(timeout=20_000)
+    assert "Bad date filter" in page.locator("#status").inner_text()
+    assert bot_messages(page).count() == bots
 
 
 # ---- the corpus tab -------------------------------------------------------------------------------
@@ -283,6 +321,7 @@ def upload(page, *paths: Path) -> str:
     return page.locator("#upload-status").inner_text()
 
 
+@BROWSER
 def test_upload_an_article_then_get_an_answer_cited_from_it(page, tmp_path):
     article = tmp_path / "edinburgh-panda.txt"
     article.write_text(
@@ -304,6 +343,7 @@ def test_upload_an_article_then_get_an_answer_cited_from_it(page, tmp_path):
     assert any(c["title"] == "Edinburgh Zoo welcomes a panda cub" and "10 Mar 2025" in c["date"] for c in cards(page))
 
 
+@BROWSER
 def test_untrusted_text_is_shown_as_text_and_runs_nothing(page, tmp_path):
     row = {"id": "<img src=x onerror=alert(1)>", "title": XSS_TITLE, "source": "<script>alert(1)</script> Gazette",
            "published": "2025-05-13", "url": "javascript:alert(1)", "text": XSS_TEXT}
@@ -338,6 +378,7 @@ def test_untrusted_text_is_shown_as_text_and_runs_nothing(page, tmp_path):
     assert DIALOGS == []
 
 
+@BROWSER
 def test_every_request_went_to_localhost(page):
     assert REQUESTS, "no requests were recorded"
     hosts = {urlparse(url).hostname for url in REQUESTS if not url.startswith(("data:", "blob:"))}
@@ -353,14 +394,14 @@ def test_ask_endpoint_returns_the_answer_as_json(server):
     client = Client(server.url, verbose=False)
     result = client.predict(HARRY, api_name="/ask")
     assert {"answer", "abstained", "warnings", "citations"} <= set(result)
-    assert result["abstained"] is False and "February 2024" in result["answer"]
-    assert result["citations"]
+    assert result["abstained"] is False and isinstance(result["warnings"], list) and result["citations"]
     for c in result["citations"]:
         assert {"n", "doc_id", "title", "published", "text", "start", "end"} <= set(c)
         assert f"[{c['n']}]" in result["answer"]
         assert c["end"] - c["start"] == len(c["text"])
     with pytest.raises(Exception, match="question is empty"):
         client.predict("", api_name="/ask")
+    assert "February 2024" in result["answer"]
 
 
 def test_uploads_are_checked_on_the_server(server, tmp_path):
@@ -391,3 +432,91 @@ def test_auth_protects_a_shared_server(tmp_path, seed_index_path):
             assert http.get("config").status_code == 200
     finally:
         srv.stop()
+
+
+# ---- upload names (no server needed) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, saved_as",
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("/etc/cron.d/evil.md", "evil.md"),
+        ("..\\..\\windows\\win.ini.txt", "win.ini.txt"),
+        (".bashrc.txt", "bashrc.txt"),
+        ("<img src=x onerror=alert(1)>.html", "_img src_x onerror_alert_1__.html"),
+        ("..", None),
+        ("report.PDF", None),
+    ],
+)
+def test_uploaded_files_are_saved_only_inside_the_upload_folder(tmp_path, name, saved_as):
+    from ui.uploads import save_uploads
+
+    temp = tmp_path / "incoming"
+    temp.write_text("date 2025-01-01\nA headline\n\nSome text.", encoding="utf-8")
+    folder = tmp_path / "index" / "uploads"
+    result = save_uploads([(name, temp)], folder, max_file_mb=1)
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file() and p != temp)
+    if saved_as is None:
+        assert result.saved == () and len(result.rejected) == 1 and "not accepted" in result.rejected[0]
+        assert written == []
+    else:
+        assert result.saved == (folder.resolve() / saved_as,) and result.rejected == ()
+        assert written == [folder / saved_as]
+
+
+def test_oversized_upload_is_refused_before_copying(tmp_path):
+    from ui.uploads import save_uploads
+
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(b"x" * (2 * 2**20 + 1))
+    result = save_uploads([("big.jsonl", big)], tmp_path / "uploads", max_file_mb=0.2)  # .jsonl: 10 x 0.2 MB
+    assert result.saved == () and "over the 2 MB limit" in result.rejected[0]
+    assert not any((tmp_path / "uploads").iterdir())
+
+
+# ---- rendering and the article text behind the viewer (no server needed) ---------------------------
+
+PAYLOADS = [
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "![x](http://evil.example/x.png)",
+    "[click](javascript:alert(1))", "www.evil.example", "<a href='javascript:alert(1)'>x</a>",
+    "${alert(1)} {{alert(1)}} $$x^2$$", "# heading\n- list\n> quote\n```code```",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_chat_text_displays_the_characters_and_nothing_else(payload):
+    import html
+
+    from ui.render import chat_text, esc
+
+    shown = chat_text(payload)
+    assert html.unescape(shown) == payload
+    bare = re.sub(r"&#\d+;", "", shown)  # what is left besides character references
+    assert not set(bare) & set("<>[]()!:`*_$#{}-&"), shown  # no Markdown, HTML or autolink syntax
+    assert html.unescape(esc(payload)) == payload and "<" not in esc(payload)
+
+
+def test_only_real_citation_markers_become_links(seed_index):
+    from ui.render import answer_message
+
+    answer = seed_index.ask("Where will Harry be on September 8?")
+    assert answer.citations
+    shown = answer_message(answer, 3)
+    links = re.findall(r'<a class="cite" href="#cite-3-(\d+)"', shown)
+    assert sorted(map(int, links)) == sorted(c.n for c in answer.citations)
+    assert "<" not in re.sub(r'<a class="cite"[^>]*>\[\d+\]</a>', "", shown)
+
+
+def test_article_text_puts_every_chunk_and_citation_at_its_offsets(seed_index):
+    from rag.corpus import load
+
+    articles = {a.id: a for a in load([ROOT / "seeds"])}
+    for record in seed_index.articles():
+        text = seed_index.article_text(record.doc_id)
+        assert len(text) == len(articles[record.doc_id].text) == record.chars
+        for chunk, meta in seed_index.store.article_chunks(record.doc_id, record.version):
+            assert text[int(meta["start"]):int(meta["end"])] == chunk
+    answer = seed_index.ask(HARRY)
+    for c in answer.citations:
+        assert seed_index.article_text(c.passage.doc_id)[c.start:c.end] == c.text

@@ -58,6 +58,12 @@ if (!window.__ragCiteListener) {
   }, true);
 }
 """
+EXAMPLE_JS = """
+element.addEventListener('click', (event) => {
+  const chip = event.target.closest('button[data-example]');
+  if (chip) trigger('click', {example: chip.getAttribute('data-example')});
+});
+"""
 SCROLL_TO_MARK_JS = """
 watch('value', () => {
   const mark = element.querySelector('mark');
@@ -78,7 +84,8 @@ class ChatApp:
 
     # ---- chat --------------------------------------------------------------------------------
 
-    def respond(self, message: str, turns: list[dict], chat: list[dict], after: Any, before: Any, sources: list[str]):
+    def respond(self, message: str, turns: list[dict], chat: list[dict], after: str | None, before: str | None,
+                sources: list[str] | None):
         """Generator for the chat event: yields (chat, turns, question box, sources, article panel, status)."""
         skip = gr.skip()
         try:
@@ -94,25 +101,21 @@ class ChatApp:
         yield chat, skip, "", skip, gr.update(visible=False), ""
         history = [{"question": t["question"], "answer": t["answer"].text} for t in turns]
         try:
-            answer = None
-            for text, pending, final in self.stream(question, history, filters):
-                if final is not None:
-                    answer = final
-                    break
-                chat[-1] = {"role": "assistant", "content": render.partial_message(text, pending)}
-                yield chat, skip, skip, skip, skip, skip
-        except RagError as err:
-            chat[-1] = {"role": "assistant", "content": render.message_html("error", str(err))}
-            yield chat, skip, skip, skip, skip, render.message_html("error", str(err))
-            return
-        except Exception as err:  # never a traceback in the page; the log has it
-            log.exception("answering %r failed", question)
-            text = f"Something went wrong while answering ({type(err).__name__}). The server log has the details."
-            chat[-1] = {"role": "assistant", "content": render.message_html("error", text)}
+            for text, pending, answer in self.stream(question, history, filters):
+                if answer is None:
+                    chat[-1] = {"role": "assistant", "content": render.partial_message(text, pending)}
+                    yield chat, skip, skip, skip, skip, skip
+        except Exception as err:  # never a traceback in the page; the log has unexpected ones
+            if isinstance(err, RagError):
+                text = str(err)
+            else:
+                log.exception("answering %r failed", question)
+                text = f"Something went wrong while answering ({type(err).__name__}). The server log has the details."
+            chat[-1] = {"role": "assistant", "content": render.chat_error(text)}
             yield chat, skip, skip, skip, skip, render.message_html("error", text)
             return
-        assert answer is not None
-        chat[-1] = {"role": "assistant", "content": render.answer_message(answer, turn)}
+        note = render.filters_note(*filters.values())
+        chat[-1] = {"role": "assistant", "content": render.answer_message(answer, turn, note)}
         turns = [*turns, {"question": question, "answer": answer}]
         yield chat, turns, skip, render.sources_html(answer, turn), skip, ""
 
@@ -148,7 +151,13 @@ class ChatApp:
         except (RagError, StopIteration) as err:
             message = str(err) or "The cited article is no longer in the index."
             return render.sources_html(answer, turn, n), gr.skip(), gr.skip(), render.message_html("error", message)
-        article = render.article_html(record, text, citation.start, citation.end, n)
+        start = citation.start
+        if text[start:citation.end] != citation.text:  # the article was replaced since the answer
+            start = text.find(citation.text)
+            if start < 0:
+                message = "This article has changed since the answer was given and no longer holds the quote. Ask again."
+                return render.sources_html(answer, turn, n), gr.skip(), gr.skip(), render.message_html("error", message)
+        article = render.article_html(record, text, start, start + len(citation.text), n)
         return render.sources_html(answer, turn, n), article, gr.update(visible=True), ""
 
     # ---- corpus ------------------------------------------------------------------------------
@@ -156,10 +165,7 @@ class ChatApp:
     def corpus_view(self):
         """Header, corpus table and summary, and the sources filter's choices, from the index now."""
         info = self.index.info()
-        summary = (
-            f"**{info['articles']:,} articles** in `{render.chat_text(info['location'])}` "
-            f"({info['mode']}), {info['chunks']:,} passages."
-        )
+        summary = render.corpus_summary_html(info)
         return (
             render.header_html(info),
             render.corpus_rows(self.index.articles()),
@@ -206,15 +212,15 @@ class ChatApp:
         return data
 
 
-def _day(value: Any) -> str | None:
-    """A DateTime field's value as YYYY-MM-DD (it may carry a time), or None when empty."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)):
-        from datetime import datetime, timezone
+def _example(evt: gr.EventData) -> Any:
+    """The example question whose chip was clicked (a click beside the chips changes nothing)."""
+    data = getattr(evt, "_data", None) or {}
+    return data["example"] if data.get("example") in EXAMPLES else gr.skip()
 
-        return datetime.fromtimestamp(value, tz=timezone.utc).date().isoformat()
-    return str(value).strip()[:10] or None
+
+def _day(value: str | None) -> str | None:
+    """A date field's text as the library takes it (YYYY-MM-DD), or None when empty."""
+    return (value or "").strip()[:10] or None
 
 
 def build(index: Index) -> gr.Blocks:
@@ -247,9 +253,7 @@ def build(index: Index) -> gr.Blocks:
                             )
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                         status = gr.HTML("", elem_id="status")
-                        with gr.Row(elem_id="examples"):
-                            gr.HTML('<span class="try">Try:</span>', elem_classes="try-label", min_width=0, scale=0)
-                            example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+                        examples = gr.HTML(render.examples_html(EXAMPLES), elem_id="examples", js_on_load=EXAMPLE_JS)
                         with gr.Accordion("Filters: publication dates and sources", open=False, elem_id="filters"):
                             with gr.Row():
                                 after = gr.DateTime(label="Published on or after", include_time=False, type="string", elem_id="after")
@@ -263,12 +267,12 @@ def build(index: Index) -> gr.Blocks:
                         gr.HTML('<div class="panel-title">Sources</div>')
                         sources_panel = gr.HTML(render.SOURCES_EMPTY, elem_id="sources", js_on_load=CITE_JS)
                         with gr.Column(visible=False, elem_id="article-panel") as article_col:
-                            with gr.Row(equal_height=True):
+                            with gr.Row(equal_height=False):
                                 gr.HTML('<div class="panel-title">Article</div>')
                                 close = gr.Button("Close", size="sm", variant="secondary", scale=0, min_width=70, elem_id="close-article")
                             article = gr.HTML("", elem_id="article", js_on_load=SCROLL_TO_MARK_JS)
             with gr.Tab("Corpus", id="corpus"):
-                corpus_summary = gr.Markdown(summary, elem_id="corpus-summary")
+                corpus_summary = gr.HTML(summary, elem_id="corpus-summary")
                 table = gr.Dataframe(
                     value=rows, headers=render.CORPUS_HEADERS, datatype="str", interactive=False, wrap=True,
                     show_search="search", max_height=420, column_widths=["44%", "11%", "27%", "7%", "11%"],
@@ -288,24 +292,26 @@ def build(index: Index) -> gr.Blocks:
 
         chat_inputs = [question, turns, chatbot, after, before, sources]
         chat_outputs = [chatbot, turns, question, sources_panel, article_col, status]
-        private = dict(api_visibility="private", concurrency_id="answer")
+        private = dict(api_visibility="private", concurrency_id="answer", show_progress="minimal")
         question.submit(app.respond, chat_inputs, chat_outputs, **private)
         send.click(app.respond, chat_inputs, chat_outputs, **private)
-        for button, text in zip(example_buttons, EXAMPLES):
-            button.click(lambda t=text: t, None, question, api_visibility="private", queue=False).then(
-                app.respond, chat_inputs, chat_outputs, **private
-            )
+        examples.click(_example, None, question, api_visibility="private", queue=False).then(
+            app.respond, chat_inputs, chat_outputs, **private
+        )
         def reset():
             return [], [], "", render.SOURCES_EMPTY, gr.update(visible=False), ""
 
         reset_outputs = [chatbot, turns, question, sources_panel, article_col, status]
         clear.click(reset, None, reset_outputs, api_visibility="private", queue=False)
         chatbot.clear(reset, None, reset_outputs, api_visibility="private", queue=False)
-        sources_panel.click(app.open_citation, [turns], [sources_panel, article, article_col, status], api_visibility="private")
+        sources_panel.click(
+            app.open_citation, [turns], [sources_panel, article, article_col, status],
+            api_visibility="private", show_progress="minimal",
+        )
         close.click(lambda: gr.update(visible=False), None, article_col, api_visibility="private", queue=False)
         corpus_outputs = [head, table, corpus_summary, sources]
         add.click(app.upload, [files], [*corpus_outputs, files, upload_status], api_name="upload", api_visibility="undocumented")
-        demo.load(app.corpus_view, None, corpus_outputs, api_visibility="private")
+        demo.load(app.corpus_view, None, corpus_outputs, api_visibility="private", show_progress="hidden")
         gr.api(app.ask_api, api_name="ask", concurrency_id="answer")
     return demo
 
@@ -322,9 +328,10 @@ def serve(index: Index, host: str = "127.0.0.1", port: int = 7860, auth: tuple[s
             run_history=False, max_file_size=f"{max_mb:g}mb", enable_monitoring=False,
         )
     except OSError as err:
+        reason = "the port is in use" if "empty port" in str(err) else str(err).splitlines()[0]
         raise ConfigError(
-            f"Cannot serve the chat on {host}:{port} ({str(err).splitlines()[0]}). "
-            "Is another program using that port? Pass --port with a free one."
+            f"Cannot serve the chat on {host}:{port}: {reason}. Stop the program using it, or pass "
+            f"another port (e.g. --port {port + 1})."
         ) from None
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     print(f"Chat running at http://{shown}:{port}/ (Ctrl+C to stop)", flush=True)

@@ -47,8 +47,9 @@ def day(published: str | None) -> str:
 # ---- chat messages ------------------------------------------------------------------------------
 
 
-def answer_message(answer: Answer, turn: int) -> str:
-    """The finished answer: its `[n]` markers become links that open the cited article."""
+def answer_message(answer: Answer, turn: int, filters: str = "") -> str:
+    """The finished answer: its `[n]` markers become links that open the cited article. Under
+    it, how a follow-up was understood and which filters applied: both change what was searched."""
     if answer.abstained:
         body = f'<span class="abstain">{chat_text(answer.text)}</span>'
     else:
@@ -65,6 +66,8 @@ def answer_message(answer: Answer, turn: int) -> str:
         body = "".join(parts)
     if answer.standalone and answer.standalone != answer.question:
         body += f'\n\n<span class="understood">Understood as: {chat_text(answer.standalone)}</span>'
+    if filters:
+        body += f'\n\n<span class="understood">Filters: {chat_text(filters)}</span>'
     notes = [w for w in answer.warnings if w != answer.text]
     if notes:
         body += "".join(f'\n\n<span class="warning">⚠ {chat_text(w)}</span>' for w in notes)
@@ -79,10 +82,33 @@ def partial_message(text: str, pending: str = "") -> str:
     return shown + ' <span class="caret">▍</span>'
 
 
+def filters_note(after: str | None, before: str | None, sources: Sequence[str] | None) -> str:
+    """The active filters in words ("" when none), e.g. "published from 1 Jan 2025; sources: X"."""
+    parts = []
+    if after and before:
+        parts.append(f"published from {day(after)} to {day(before)}")
+    elif after or before:
+        parts.append(f"published {'from' if after else 'until'} {day(after or before)}")
+    if sources:
+        parts.append(("source: " if len(sources) == 1 else "sources: ") + ", ".join(sources))
+    return "; ".join(parts)
+
+
+def examples_html(questions: Sequence[str]) -> str:
+    chips = "".join(f'<button class="chip" data-example="{esc(q)}">{esc(q)}</button>' for q in questions)
+    return f'<div class="examples"><span class="try">Try:</span>{chips}</div>'
+
+
+def chat_error(text: str) -> str:
+    return f'<span class="warning">⚠ {chat_text(text)}</span>'
+
+
 SEARCHING = '<span class="pending">Searching the articles…</span>'
 
 
 # ---- sources panel ------------------------------------------------------------------------------
+
+MAX_OTHERS = 6
 
 SOURCES_EMPTY = (
     '<div class="sources-empty"><b>Sources appear here.</b> Every answer cites the passages it '
@@ -96,11 +122,16 @@ def sources_html(answer: Answer, turn: int, selected: int | None = None) -> str:
     """One card per citation (title, source, date, quoted passage, open button), then the other
     passages that were searched, so even "the articles don't say" shows what was looked at."""
     out: list[str] = []
-    if answer.abstained:
+    if answer.abstained and answer.passages:
         out.append(
             '<div class="abstain-card"><b>No source answers this question.</b> The articles that '
             "matched best are listed below, but none of them says it. Try other words, widen the "
             "filters, or add articles in the <i>Corpus</i> tab.</div>"
+        )
+    elif answer.abstained:
+        out.append(
+            '<div class="abstain-card"><b>No passage matched.</b> No indexed article fits this '
+            "question and the filters. Widen the filters, or add articles in the <i>Corpus</i> tab.</div>"
         )
     else:
         dates = sorted({c.passage.published for c in answer.citations if c.passage.published}, reverse=True)
@@ -111,7 +142,7 @@ def sources_html(answer: Answer, turn: int, selected: int | None = None) -> str:
             )
         out.extend(_citation_card(c, turn, c.n == selected) for c in answer.citations)
     cited = {c.passage.chunk_id for c in answer.citations}
-    others = [p for p in answer.passages if p.chunk_id not in cited]
+    others = [p for p in answer.passages if p.chunk_id not in cited][:MAX_OTHERS]
     if others:
         label = "Passages searched" if answer.abstained else "Other passages searched"
         items = "".join(_passage_item(p) for p in others)
@@ -179,6 +210,13 @@ def stats_line(info: dict) -> str:
     return (
         f"{info['articles']:,} articles · {len(info['sources']):,} sources · {info['chunks']:,} passages"
         f"{dates}"
+    )
+
+
+def corpus_summary_html(info: dict) -> str:
+    return (
+        f"<div><b>{info['articles']:,} articles</b> ({info['chunks']:,} passages) in the index at "
+        f"<code>{esc(info['location'])}</code> ({esc(info['mode'])}).</div>"
     )
 
 

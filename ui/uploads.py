@@ -49,7 +49,8 @@ def save_uploads(files: list[tuple[str, Path]], folder: Path, max_file_mb: float
         suffix = Path(clean).suffix.lower()
         if suffix not in SUPPORTED:
             kinds = ", ".join(sorted(SUPPORTED))
-            rejected.append(f"{shown}: {suffix or 'no'} file type is not accepted; upload {kinds} files.")
+            what = f"{suffix} files are" if suffix else "files without a type suffix are"
+            rejected.append(f"{shown}: {what} not accepted; upload {kinds} files.")
             continue
         size = temp.stat().st_size
         limit = size_limit_mb(suffix, max_file_mb)
