@@ -178,7 +178,8 @@ def parse_jsonl(data: bytes, origin: str) -> Iterator[Article | Skipped]:
     if text is None:
         yield Skipped(origin, "binary data, not JSON lines")
         return
-    for number, line in enumerate(text.splitlines(), 1):
+    # \n only: JSON strings may hold raw U+2028 or U+0085, which str.splitlines() would cut at
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         where = f"{origin}:{number}"

@@ -79,3 +79,23 @@ def annotate(sentence: str, published: date | None) -> str:
         out.append(sentence[last:end] + f" [{label}]")
         last = end
     return "".join(out) + sentence[last:]
+
+
+_PARTS = re.compile(
+    r"\b(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?P<month>January|February|March|April|May|June|July|August|"
+    r"September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+    r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b)?(?:,?\s+(?:of\s+)?(?P<year>\d{4}))?",
+    re.IGNORECASE,
+)
+
+
+def spelled_out(expression: str) -> str | None:
+    """"21st July 2017", "Jul. 21, 2017" or "July 21 of 2017" as "July 21, 2017" (and "June
+    2020" for a month and year), so answers read alike whatever each source wrote; None when
+    the expression names no month and year."""
+    match = _PARTS.search(expression)
+    if not match or not match.group("year"):
+        return None
+    month = MONTH_NAMES[_MONTH_INDEX[match.group("month").lower()[:3]] - 1]
+    day = match.group("d1") or match.group("d2")
+    return f"{month} {int(day)}, {match.group('year')}" if day else f"{month} {match.group('year')}"
