@@ -259,14 +259,7 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
         return []
     newest = [s for s in confident if s.passage.published == days[0]]
     older = [s for s in confident if s.passage.published < days[0]]
-    chosen = [newest[0]]
-    # a second newest source that states the answer differently ("20 months" / "February 2024")
-    other = next((s for s in newest[1:] if s.passage.doc_id != chosen[0].passage.doc_id
-                  and s.score() >= 0.85 * chosen[0].score()
-                  and _answer_value(q, s) != _answer_value(q, chosen[0])), None)
-    if other is not None:
-        chosen.append(other)
-    return chosen + older[:1]
+    return newest[:1] + older[:1]
 
 
 def _answer_value(q: Question, s: Sentence) -> str:
