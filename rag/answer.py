@@ -101,7 +101,7 @@ class Sentence:
         return (self.passage.doc_id, self.start, self.end)
 
     def score(self) -> float:
-        """Weights fitted by random search on the seed and RGB dev sets (eval/tune_answer.py)."""
+        """Weights fitted by random search on the seed and RGB dev sets (eval/tune.py)."""
         return (
             1.45 * self.cosine + 1.14 * self.terms + 0.05 * self.names + 0.08 * self.hard + 1.0 * self.typed
             + 0.59 * self.context + 1.0 * self.vote + 0.41 * self.novelty - 0.025 * self.rank
@@ -235,7 +235,7 @@ def _restates(span: str, asked: str) -> bool:
 def _confidence(q: Question, s: Sentence) -> float:
     """How sure we are that `s` answers `q`: evidence of the question's terms, names, years and
     an answer of the right kind, plus closeness in meaning. ABSTAIN_BELOW was calibrated on the
-    dev sets to keep false abstentions at or under 0.1 (eval/tune_answer.py)."""
+    dev sets to keep false abstentions at or under 0.1 (eval/tune.py)."""
     coverage = max(s.terms, 0.6 * s.terms + 0.4 * s.context)
     evidence = 0.5 * coverage + 0.25 * (s.names if q.names else coverage) + 0.25 * (s.hard if q.hard else coverage)
     typed = s.typed if q.kind is not Kind.OTHER else max(0.5, s.typed)
