@@ -56,7 +56,7 @@ def main(spec: dict) -> dict:
     return {
         "chunks": index.store.count(), "open_and_first_answer_s": round(warm_s, 2),
         "search": percentiles(search), "ask": percentiles(ask), "search_filtered": percentiles(filtered),
-        "peak_rss_mb": round(peak_rss_kb() / 1024),
+        "peak_rss_mb": round(peak_rss_kb() / 1024), "encoder_cache": index.embedder.cache_info(),
     }
 
 

@@ -94,6 +94,7 @@ class Sentence:
     cosine: float = 0.0
     vote: float = 0.0  # share of the evidence that agrees with this sentence's answer
     novelty: float = 0.0  # share of its words the question does not already say
+    parts: tuple[tuple[int, int], ...] = ()  # the sentences quoted (an antecedent and its pronoun)
     extras: list[str] = field(default_factory=list)
 
     @property
@@ -148,13 +149,15 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
         passage_tokens = set(tokenize(passage.text + " " + passage.title))
         spans = passage.sentences or ((passage.start, passage.end),)
         for i, (start, end) in enumerate(spans):
+            parts: tuple[tuple[int, int], ...] = ((start, end),)
             if i and _ANAPHOR.match(passage.text, start - passage.start):
-                start = spans[i - 1][0]  # "It was released on…": quote its antecedent too
+                parts = (spans[i - 1], (start, end))  # "It was released on…": quote its antecedent too
+                start = spans[i - 1][0]
             text = passage.text[start - passage.start : end - passage.start]
             if (passage.doc_id, start, end) in seen or len(text) < 12:
                 continue
             seen.add((passage.doc_id, start, end))
-            s = Sentence(passage, rank, start, end, text)
+            s = Sentence(passage, rank, start, end, text, parts=parts)
             tokens = set(tokenize(text))
             s.novelty = len(tokens - set(q.terms)) / max(1, len(tokens))
             if _under_title(q, text, passage.title):
@@ -223,7 +226,7 @@ def _vote(kind: Kind, sentences: list[Sentence]) -> None:
         s.vote = support / total
 
 
-_ANAPHOR = re.compile(r"(?:it|he|she|they|its|his|her|their|this|that|these|the (?:game|company|film|movie|show|series|event|firm|band|team|book|album|season|pair|couple))\b", re.I)
+_ANAPHOR = re.compile(r"(?:it|he|she|they|its|his|her|their|the (?:game|company|film|movie|show|series|event|firm|band|team|book|album|season|pair|couple))\b", re.I)
 
 
 def _restates(span: str, asked: str) -> bool:
@@ -277,7 +280,10 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
     words = 0
     for i, s in enumerate(chosen, 1):
         published = s.passage.published_date
-        quoted = annotate(_clean(s.text), published)
+        offset = s.passage.start
+        quoted = f" [{i}] ".join(
+            annotate(_clean(s.passage.text[a - offset : b - offset]), published) for a, b in s.parts or ((s.start, s.end),)
+        )
         if words and words + len(quoted.split()) > MAX_WORDS:
             break
         words += len(quoted.split())

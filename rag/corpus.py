@@ -178,6 +178,9 @@ def parse_jsonl(data: bytes, origin: str) -> Iterator[Article | Skipped]:
     if text is None:
         yield Skipped(origin, "binary data, not JSON lines")
         return
+    if not text.strip():
+        yield Skipped(origin, "empty file: no JSON lines")
+        return
     # \n only: JSON strings may hold raw U+2028 or U+0085, which str.splitlines() would cut at
     for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():

@@ -160,7 +160,7 @@ def ingest(
         progress(0, total)
     for group in _groups(chunked, GROUP_CHUNKS):
         pieces = [(article, chunk) for article, chunks in group for chunk in chunks]
-        vectors = embedder.encode([contextualize(article.title, chunk.text) for article, chunk in pieces])
+        vectors = embedder.encode([contextualize(article.title, chunk.text) for article, chunk in pieces], cache=False)
         with store.session(write=True):
             store.put_chunks(
                 ids=[chunk.id(article.version) for article, chunk in pieces],

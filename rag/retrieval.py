@@ -189,7 +189,37 @@ def rerank_score(q: Question, c: _Candidate) -> float:
     return (
         c.cosine + 0.22 * c.bm25 + 13.0 * c.rrf + 0.2 * term_cover + 0.15 * name_cover
         + 0.2 * year_hit - 0.8 * year_conflict + 0.45 * number_hit + 0.6 * typed
+        + ANSWER_SENTENCE * answer_sentence(q, c)
     )
+
+
+#: Weight of `answer_sentence`, set with eval/tune.py like the others.
+ANSWER_SENTENCE = 1.0
+
+
+def answer_sentence(q: Question, c: _Candidate) -> float:
+    """How well the chunk's best single sentence holds both the question's words and an answer
+    of the kind asked for. Whole-chunk scores blur this; the chunk whose one sentence says "the
+    family members have seen each other since February 2024" answers "when did Harry last see
+    Charles" better than one that names both men in every sentence but gives no date. A
+    sentence naming none of the question's people is read under the article title."""
+    title = str(c.meta.get("title", ""))
+    title_tokens = set(tokenize(title)) if title else set()
+    best = 0.0
+    for pair in str(c.meta.get("sentences", "")).split(","):
+        if not pair:
+            continue
+        a, b = (int(x) for x in pair.split(":"))
+        sentence = c.text[a:b]
+        tokens = set(tokenize(sentence))
+        lowered = sentence.lower()
+        if q.names and not any(n in lowered for n in q.names):
+            tokens |= title_tokens
+        cover = q.coverage(tokens)
+        if q.kind is not Kind.OTHER:
+            cover *= max((strength(q.kind, x) for x in typed_spans(q.kind, sentence)), default=0.0)
+        best = max(best, cover)
+    return best
 
 
 _YEARS = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")

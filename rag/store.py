@@ -478,7 +478,14 @@ class Store:
             )
         if isinstance(err, (IndexUnavailableError, StoreTimeoutError, ModelMismatchError)):
             return err
-        return IndexUnavailableError(f"The index at {self.location} failed: {_short(err)}.")
+        if self._folder is None:
+            return IndexUnavailableError(
+                f"The Chroma server at {self.location} failed: {_short(err)}. Its log says more; retry once it is healthy."
+            )
+        return IndexUnavailableError(
+            f"The index at {self.location} failed: {_short(err)}. If this happens again the index is damaged: "
+            f"move it aside (mv {self.location} {self.location}.broken) and rebuild it with `rag ingest`."
+        )
 
 
 def _lease_over(holder: dict) -> bool:

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from conftest import raw_collection, reopen
 
+from rag.chunking import contextualize
+
 from rag.config import DEFAULT_MODEL
 from rag.corpus import Article, load
 from rag.embedding import Embedder
@@ -41,7 +43,7 @@ def test_every_chunk_carries_its_metadata_and_vector(empty_index, tmp_path):
     assert {m["doc_id"] for m in stored["metadatas"]} == {"bridge", "dated"}
     assert sum(m["doc_id"] == "bridge" for m in stored["metadatas"]) >= 4, "the long article has several chunks"
     embedder = Embedder()
-    recomputed = embedder.encode(stored["documents"])
+    recomputed = embedder.encode([contextualize(m["title"], d) for d, m in zip(stored["documents"], stored["metadatas"])])
     for text, meta, vector, expected in zip(stored["documents"], stored["metadatas"], stored["embeddings"], recomputed):
         article = articles[meta["doc_id"]]
         assert article.text[meta["start"]:meta["end"]] == text
@@ -54,7 +56,7 @@ def test_every_chunk_carries_its_metadata_and_vector(empty_index, tmp_path):
         assert meta["hash"] == hashlib.sha256(text.encode()).hexdigest()[:16]
         vector = np.asarray(vector)
         assert abs(np.linalg.norm(vector) - 1) < 1e-3
-        assert float(vector @ expected) > 0.999, "the stored vector is the default model's embedding of the text"
+        assert float(vector @ expected) > 0.999, "the stored vector is the default model's embedding of the text under its title"
     bridge = next(m for m in stored["metadatas"] if m["doc_id"] == "bridge")
     assert (bridge["title"], bridge["source"], bridge["url"]) == ("Bridge budget", "City Wire", "https://example.org/bridge")
 
