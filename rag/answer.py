@@ -281,8 +281,8 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
     for i, s in enumerate(chosen, 1):
         published = s.passage.published_date
         offset = s.passage.start
-        quoted = f" [{i}] ".join(
-            annotate(_clean(s.passage.text[a - offset : b - offset]), published) for a, b in s.parts or ((s.start, s.end),)
+        quoted = " ".join(
+            _cite(annotate(_clean(s.passage.text[a - offset : b - offset]), published), i) for a, b in s.parts or ((s.start, s.end),)
         )
         if words and words + len(quoted.split()) > MAX_WORDS:
             break
@@ -291,12 +291,12 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
         first_of_date = i == 1 or chosen[i - 2].passage.published != s.passage.published
         if len(dates) > 1 and first_of_date:
             lead = "Latest report" if s.passage.published == dates[0] else "Earlier report"
-            parts.append(f"{lead} ({human(published)}): {quoted} [{i}]")
+            parts.append(f"{lead} ({human(published)}): {quoted}")
         else:
-            parts.append(f"{quoted} [{i}]")
+            parts.append(quoted)
     lead = _short_answer(q, chosen[0])
     if lead:
-        parts.insert(0, f"{lead} [1].")
+        parts.insert(0, _cite(lead + ".", 1))
     return Answer(q.text, " ".join(parts), tuple(citations), False, (), tuple(passages), confidence=confidence)
 
 
@@ -310,6 +310,15 @@ def _short_answer(q: Question, s: Sentence) -> str | None:
         if spelled:
             return spelled
     return None
+
+
+def _cite(sentence: str, n: int) -> str:
+    """The marker inside the sentence, before its final stop ("… in April [2]."), so that any
+    sentence splitter keeps each claim with its citation."""
+    stop = re.search(r"[.!?…]+$", sentence)
+    if stop is None:
+        return f"{sentence} [{n}]"
+    return f"{sentence[: stop.start()]} [{n}]{stop.group()}"
 
 
 def _clean(text: str) -> str:

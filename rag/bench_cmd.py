@@ -43,6 +43,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"`rag bench` runs eval/bench.py from the source checkout, and there is none at {script}. "
             "Run it from a clone of the repository installed with `pip install -e .` (./run.sh does that)."
         )
+    if importlib.util.find_spec("psutil") is None:
+        raise ConfigError("`rag bench` needs the evaluation extras: pip install -e '.[eval]' (./run.sh test installs them).")
     if args.chroma_url:
         from .config import Settings
 
