@@ -98,7 +98,7 @@ def add_llm_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("generative answers (optional; the extractive answer is the fallback)")
     group.add_argument("--llm-url", metavar="URL", help="OpenAI-compatible /v1 base URL, e.g. http://127.0.0.1:8080/v1 (or RAG_LLM_URL)")
     group.add_argument("--llm-model", metavar="NAME", help="model name (or RAG_LLM_MODEL; default: the server's first)")
-    group.add_argument("--llm-timeout", metavar="SECONDS", type=float, help="time limit per question (or RAG_LLM_TIMEOUT; default 20)")
+    group.add_argument("--llm-timeout", metavar="SECONDS", type=float, help="time limit per request to the model (or RAG_LLM_TIMEOUT; default 20)")
 
 
 def _extensions():

@@ -34,7 +34,6 @@ from urllib.parse import urlparse
 from .answer import Answer, Citation
 from .config import Settings
 from .conversation import normalise_history
-from .dates import annotate
 from .errors import RagError
 from .lexical import tokenize
 from .retrieval import Passage
@@ -43,10 +42,11 @@ from .verify import MARKER, Check, Claim, Embed, Verifier, assemble, split_claim
 log = logging.getLogger(__name__)
 
 #: Enough for three cited sentences; a longer answer is not "short".
-ANSWER_TOKENS = 300
+ANSWER_TOKENS = 200
 REWRITE_TOKENS = 60
-#: Passages beyond this many characters are left out of the prompt (fits a 2,048-token context).
-PROMPT_CHARS = 6000
+#: Passages beyond this many characters are left out of the prompt (about 1,200 tokens: the
+#: prompt and answer fit a 2,048-token context).
+PROMPT_CHARS = 5000
 HISTORY_TURNS = 3
 CONNECT_TIMEOUT_S = 3.0
 
@@ -244,18 +244,9 @@ def prompt_passages(passages: Sequence[Passage]) -> list[Passage]:
 
 
 def _as_data(passage: Passage) -> str:
-    """The passage's text for the prompt: relative dates resolved, nothing that could pass for
-    the end of the data block or for another passage's number."""
-    spans = passage.sentences or ((passage.start, passage.end),)
-    out, cursor = [], passage.start
-    for start, end in spans:
-        if start < cursor:
-            continue
-        out.append(passage.text[cursor - passage.start : start - passage.start])
-        out.append(annotate(passage.text[start - passage.start : end - passage.start], passage.published_date))
-        cursor = end
-    out.append(passage.text[cursor - passage.start :])
-    text = _DELIMITER.sub(" ", "".join(out))
+    """The passage's text for the prompt, with nothing that could pass for the end of the data
+    block or for another passage's number."""
+    text = _DELIMITER.sub(" ", passage.text)
     return _LINE_MARKER.sub(r"\1(\2)", text).strip()
 
 
@@ -269,7 +260,10 @@ def answer_messages(question: str, history: Sequence[Any], passages: Sequence[Pa
     conversation = _conversation(history)
     if conversation:
         user += f"Conversation so far:\n{conversation}\n\n"
-    user += f"Question: {question}\nAnswer with a passage number in square brackets after every sentence."
+    user += (
+        f"Question: {question}\n\nAnswer from the passages; after each sentence write its passage number "
+        "in square brackets, such as [1] or [2]."
+    )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -411,8 +405,9 @@ def bundled_model() -> Path | None:
 class LocalServer:
     """llama-cpp-python's OpenAI-compatible server on 127.0.0.1, started and stopped by us."""
 
-    def __init__(self, model: Path, port: int = 0, n_ctx: int = 2048, log_path: Path | None = None):
+    def __init__(self, model: Path, port: int = 0, n_ctx: int = 2048, threads: int = 1, log_path: Path | None = None):
         self.model = model
+        self.threads = threads  # one: llama.cpp's threads spin-wait, and slow to a crawl on a busy machine
         self.port = port or _free_port()
         self.n_ctx = n_ctx
         self.log_path = log_path
@@ -425,8 +420,8 @@ class LocalServer:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--host", "127.0.0.1",
-             "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--model_alias", "smollm2"],
-            stdout=out, stderr=subprocess.STDOUT,
+             "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads), "--model_alias", "smollm2"],
+            stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
@@ -455,6 +450,14 @@ class LocalServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the child: a server whose parent was killed (a test run stopped) goes too."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: it has nothing to save
 
 
 def _free_port() -> int:

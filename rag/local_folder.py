@@ -27,8 +27,6 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,17 +63,9 @@ class LocalFolder:
         self._stamp: str | None = None  # the stamp this process's Chroma client has seen
         self._client: Any = None  # replaced only while no thread of this process holds the folder
 
-    @contextmanager
-    def hold(self, timeout_s: float, write: bool = False) -> Iterator[Any]:
-        """Run the body with this process holding the folder (shared with its other threads);
-        yields the Chroma client to use."""
-        client = self.acquire(timeout_s, write)
-        try:
-            yield client
-        finally:
-            self.release()
-
     def acquire(self, timeout_s: float, write: bool = False) -> Any:
+        """Hold the folder for this process (its other threads share the hold) and return the
+        Chroma client to use; every acquire is paired with a release."""
         with self._state:
             if self._users == 0:
                 self._lock(timeout_s, write)

@@ -20,6 +20,7 @@ wrote to it (see local_folder.py for why both are needed).
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import socket
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA = 1
 PAGE = 5000  # below Chroma's max batch (5461)
+RECORD = "record"  # the manifest's metadata field that holds a whole ArticleRecord as JSON
 #: A writer on a Chroma server renews its lease after every group of articles (a group takes
 #: well under a minute); the lease of a writer that died expires after this long.
 LEASE_S = 300.0
@@ -319,7 +321,8 @@ class Store:
         for offset in range(0, 10**9, PAGE):
             page = self._call(lambda: collection.get(include=["metadatas"], limit=PAGE, offset=offset))
             for meta in page["metadatas"]:
-                record = ArticleRecord(**{k: meta[k] for k in ArticleRecord.__dataclass_fields__})
+                fields = json.loads(meta[RECORD]) if RECORD in meta else meta  # older indexes: field by field
+                record = ArticleRecord(**{k: fields[k] for k in ArticleRecord.__dataclass_fields__})
                 records[record.doc_id] = record
             if len(page["ids"]) < PAGE:
                 break
@@ -330,12 +333,18 @@ class Store:
         """The commit point: from here on readers see each record's version of its article.
 
         Called once per group of fully written articles, so the manifest costs one write per
-        group rather than one per article."""
+        group rather than one per article. Chroma stores a row per metadata field, so a record
+        is its id, version and chunk count (what tools that read Chroma directly look at) plus the
+        whole record as one JSON field: reading 29k records of ten fields took 2.9 s, of these
+        four 0.95 s."""
         if records:
             self._call(
                 lambda: self.articles_collection(create=True).upsert(
                     ids=[r.doc_id for r in records], embeddings=[[1.0]] * len(records),
-                    metadatas=[asdict(r) for r in records],
+                    metadatas=[
+                        {"doc_id": r.doc_id, "version": r.version, "chunks": r.chunks, RECORD: json.dumps(asdict(r))}
+                        for r in records
+                    ],
                 )
             )
 
@@ -379,12 +388,26 @@ class Store:
     def orphan_chunks(self, current: dict[str, ArticleRecord]) -> list[str]:
         """Ids of chunks that no manifest record vouches for: replaced versions, and what a
         crashed ingest or removal left. Only the one writer (see Index._writer) may delete them:
-        another writer's chunks are orphans until it commits them."""
+        another writer's chunks are orphans until it commits them.
+
+        Read from the chunk ids, which name their article and version (see Chunk.id): at 100k
+        chunks the ids took 1.3 s to read here, their metadata 17 s. The few ids that name no current
+        version are confirmed from their metadata before they are called orphans."""
+        suspects = []
+        for page in self._pages(include=[]):
+            for cid in page["ids"]:
+                doc_id, _, seq_version = cid.rpartition("#")
+                record = current.get(doc_id)
+                if record is None or not seq_version.endswith("." + record.version[:8]):
+                    suspects.append(cid)
         orphans = []
-        for cid, _, meta in self.iter_chunks(include_documents=False):
-            record = current.get(meta["doc_id"])
-            if record is None or record.version != meta["version"]:
-                orphans.append(cid)
+        collection = self.chunks()
+        for i in range(0, len(suspects), PAGE):
+            page = self._call(lambda: collection.get(ids=suspects[i : i + PAGE], include=["metadatas"]))
+            for cid, meta in zip(page["ids"], page["metadatas"]):
+                record = current.get(meta["doc_id"])
+                if record is None or record.version != meta["version"]:
+                    orphans.append(cid)
         return orphans
 
     @_session(write=True)
@@ -398,15 +421,18 @@ class Store:
 
     def iter_chunks(self, include_documents: bool = True) -> Iterator[tuple[str, str, dict]]:
         """Every chunk, page by page. Callers that need one consistent view hold a `session`."""
-        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
+        for page in self._pages(["metadatas", "documents"] if include_documents else ["metadatas"]):
+            docs = page.get("documents") or [""] * len(page["ids"])
+            yield from zip(page["ids"], docs, page["metadatas"])
+
+    def _pages(self, include: list[str]) -> Iterator[dict]:
         for offset in range(0, 10**9, PAGE):
             with self.session():
                 collection = self.chunks()
                 if collection is None:
                     return
                 page = self._call(lambda: collection.get(include=include, limit=PAGE, offset=offset))
-            docs = page.get("documents") or [""] * len(page["ids"])
-            yield from zip(page["ids"], docs, page["metadatas"])
+            yield page
             if len(page["ids"]) < PAGE:
                 break
 

@@ -8,7 +8,6 @@ import os
 import pty
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 

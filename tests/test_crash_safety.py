@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -230,6 +229,26 @@ def test_questions_are_answered_while_the_same_index_ingests(tmp_path, seed_inde
     worker.join()
     assert answered_during >= 3, "searches waited for the whole ingest"
     assert len(index.articles()) == 203
+
+
+def test_a_reader_process_sees_what_another_process_wrote(tmp_path):
+    """Chroma's embedded client keeps its own copy of the vectors: without reopening, this process
+    would keep finding the replaced revision, and deleted chunks with no text (a crash)."""
+    from rag import Index
+
+    write_corpus(tmp_path / "corpus", 1, 100)
+    index = Index.open(tmp_path / "index")
+    index.ingest([tmp_path / "corpus"])
+    assert "revision 1" in index.search("museum reopened after repairs", mode="dense")[0].text
+    versions = write_corpus(tmp_path / "corpus", 2, 100)
+    other = subprocess.run([str(BIN / "rag"), "ingest", str(tmp_path / "corpus"), "--index", str(tmp_path / "index"), "--quiet"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert other.returncode == 0 and other.stdout.startswith("0 added, 100 updated"), other.stdout + other.stderr
+    time.sleep(2.1)  # REFRESH_EVERY_S
+    for mode in ("dense", "hybrid"):
+        hits = index.search("museum reopened after repairs", k=10, mode=mode)
+        assert hits and all(h.chunk_id.endswith("." + versions[h.doc_id][:8]) for h in hits), [h.chunk_id for h in hits]
+        assert "revision 2" in hits[0].text
 
 
 @pytest.fixture

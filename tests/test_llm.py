@@ -60,7 +60,7 @@ def test_verifier_keeps_supported_sentences_and_removes_the_rest(seed_index, har
         f"Harry and Charles have not met since February 2024 [{old}]. "
         f"The prince flew to Mars [{given + 3}]. "
         "Harry likes tea. "
-        f"Harry and Charles have not met since February 2024 [{new}]."
+        f"This would be the first time Harry and Charles have seen each other since February 2024 [{new}]."
     )
     verifier = Verifier(harry_passages, seed_index.embedder.encode)
     checks = [verifier.check(c) for c in split_claims(text)]
@@ -206,13 +206,13 @@ def llama(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def llm_index(seed_index_path, llama):
-    return Index.open(seed_index_path, llm_url=llama.url, llm_timeout_s=60)
+    return Index.open(seed_index_path, llm_url=llama.url, llm_timeout_s=120)
 
 
 @needs_llama
 @pytest.mark.llm
 def test_stream_yields_tokens_then_a_verified_answer(llm_index):
-    events = list(llm_index.ask_stream(HARRY))
+    events = list(llm_index.ask_stream(HARRY, k=3))
     final = events[-1]
     assert final.done and all(not e.done for e in events[:-1])
     pending = [e.pending for e in events if e.pending]
@@ -223,10 +223,15 @@ def test_stream_yields_tokens_then_a_verified_answer(llm_index):
     kept = [c for c in final.checks if c.passed]
     if kept:
         assert isinstance(answer, GeneratedAnswer) and answer.model
+        shown = {c.claim.text for c in kept}
         for check in final.checks:
-            assert (check.claim.text[:-1] in answer.text) == check.passed
-        for c in answer.citations:
-            assert f"[{c.n}]" in answer.text and c.text == c.passage.text[c.start - c.passage.start : c.end - c.passage.start]
+            if check.passed:
+                assert check.claim.text.rstrip(".!?") in answer.text
+            elif check.claim.text not in shown:
+                assert check.claim.text.rstrip(".!?") not in answer.text
+        for c in answer.citations:  # each marker names an exact span of sentences of a given passage
+            starts, ends = {a for a, _ in c.passage.sentences}, {b for _, b in c.passage.sentences}
+            assert f"[{c.n}]" in answer.text and c.start in starts and c.end in ends
     else:
         assert not isinstance(answer, GeneratedAnswer)
         assert any("extractive answer" in w for w in answer.warnings)
@@ -239,27 +244,23 @@ def test_stream_yields_tokens_then_a_verified_answer(llm_index):
 
 @needs_llama
 @pytest.mark.llm
-def test_follow_up_is_rewritten_by_the_model(llm_index):
+def test_cli_follow_up_is_rewritten_by_the_model_then_answered(seed_index_path, llm_index, llama):
     history = [{"question": HARRY, "answer": "They have not seen each other since February 2024 [1]."}]
-    deadline = llm_index.llm.deadline()
-    rewritten = rewrite(llm_index.llm, "And William?", history, deadline, 2000)
-    answer = llm_index.ask("And William?", history=history)
-    if rewritten is not None:
-        assert rewritten.endswith("?") and "william" in rewritten.lower()
-        assert answer.standalone == rewritten  # temperature 0: the same rewrite again
-    else:  # unusable output is replaced by the rule-based rewrite
-        assert answer.standalone == "When did Harry last see William?"
-
-
-@needs_llama
-@pytest.mark.llm
-def test_cli_ask_json_through_the_real_server(seed_index_path, llama):
-    result = run_rag("ask", HARRY, "--index", str(seed_index_path), "--json", "--llm-url", llama.url, timeout=300)
+    rewritten = rewrite(llm_index.llm, "And William?", history, llm_index.llm.deadline(), 2000)
+    result = run_rag(
+        "ask", "And William?", "--history", json.dumps(history), "--index", str(seed_index_path), "--json", "-k", "3",
+        "--llm-url", llama.url, "--llm-timeout", "120", timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
+    if rewritten is not None:  # a usable rewrite is used (temperature 0: the same one again)
+        assert rewritten.endswith("?") and "william" in rewritten.lower()
+        assert data["standalone"] == rewritten
+    else:  # unusable output is replaced by the rule-based rewrite
+        assert data["standalone"] == "When did Harry last see William?"
     if "generator" in data:
         assert data["generator"]["sentences"] and data["citations"]
         assert all(s["passed"] == (s["reason"] == "") for s in data["generator"]["sentences"])
+        assert all(f"[{c['n']}]" in data["answer"] for c in data["citations"])
     else:
         assert any("extractive answer" in w for w in data["warnings"])
-    assert data["citations"]
