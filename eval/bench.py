@@ -45,7 +45,6 @@ import bench_corpus as corpus  # noqa: E402
 from bench_server import ChromaServer  # noqa: E402
 
 REPORTS = HERE / "reports" / "bench"
-SEEDS_DIR = HERE.parent / "seeds"
 SIZES = {"full": (1_000, 10_000, 100_000), "quick": (1_000, 10_000)}
 REINGEST_AT = 10_000
 COLD_RUNS = 3
@@ -113,7 +112,7 @@ def measure_ingest(paths: list[Path], work: Path, url: str, collection: str) -> 
 
     from rag import Index
     from rag.chunking import chunk_article, contextualize
-    from rag.embedding import _model_location
+    from rag.embedding import model_location
 
     index = Index.open(work / "real")
     settings = index.settings
@@ -122,7 +121,7 @@ def measure_ingest(paths: list[Path], work: Path, url: str, collection: str) -> 
     texts = [contextualize(a.title, c.text) for a in articles for c in chunk_article(a, settings.chunk_tokens, settings.chunk_overlap)]
     note(f"ingest: {len(articles):,} real articles, {len(texts):,} chunks")
 
-    model = SentenceTransformer(_model_location(settings.model), device="cpu")
+    model = SentenceTransformer(model_location(settings.model), device="cpu")
     tokens = sum(len(ids) for ids in model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"])
 
     def bare_st() -> dict:
@@ -133,17 +132,12 @@ def measure_ingest(paths: list[Path], work: Path, url: str, collection: str) -> 
     model.encode(texts[:8])
     warm = Index.open(work / "warm-up")
     warm.embedder = index.embedder
-    warm.ingest([next(SEEDS_DIR.glob("*.txt"))])
+    warm.ingest([next(corpus.SEEDS.glob("*.txt"))])
     st_before = bare_st()
     note(f"  bare SentenceTransformer.encode: {st_before['wall_s']} s")
-    report = None
-
-    def ingest():
-        nonlocal report
-        report = index.ingest(paths)
-
-    first = clock(ingest)
-    note(f"  ingest: {first['wall_s']} s ({report.summary()})")
+    reports = []
+    first = clock(lambda: reports.append(index.ingest(paths)))
+    note(f"  ingest: {first['wall_s']} s ({reports[0].summary()})")
     ours = clock(lambda: index.embedder.encode(texts, cache=False))
     note(f"  bare product encoder ({type(index.embedder.runtime).__name__}): {ours['wall_s']} s")
     st_after = bare_st()
@@ -205,7 +199,7 @@ def measure_sizes(mode: str, sizes: tuple[int, ...], paths: list[Path], work: Pa
     rows = []
     for size in sizes:
         note(f"{mode}: growing the index to {size:,} chunks")
-        grown = clock(lambda: corpus.grow(store, size, [], articles, jsonl))
+        grown = clock(lambda: corpus.grow(store, size, articles, jsonl))
         index = Index.open(folder, url=settings.chroma_url, collection=settings.collection)
         bm25 = clock(index.articles)  # the first read refreshes as usual: BM25 built from Chroma
         row = {"size": size, "write_s": grown["wall_s"], "bm25_build_s": bm25["wall_s"]}

@@ -152,11 +152,11 @@ def _pack(sizes: list[int], limit: int, overlap: int) -> Iterator[tuple[int, int
         first = nxt
 
 
-def grow(store: Store, target: int, made: list[Synthetic], articles: Iterator[Synthetic], jsonl: Path | None = None) -> int:
+def grow(store: Store, target: int, articles: Iterator[Synthetic], jsonl: Path | None = None) -> int:
     """Add synthetic articles to `store` until it holds at least `target` chunks; returns the count.
 
     Chunks are written before the manifest records that make them current, as ingest does.
-    Each added article is appended to `made`, and to `jsonl` (one article per line) if given."""
+    Each added article is also appended to `jsonl` (one article per line) if given."""
     count = store.count()
     batch: list[Synthetic] = []
     pending = 0
@@ -165,7 +165,6 @@ def grow(store: Store, target: int, made: list[Synthetic], articles: Iterator[Sy
         while count < target:
             item = next(articles)
             batch.append(item)
-            made.append(item)
             pending += len(item.chunks)
             count += len(item.chunks)
             if out:

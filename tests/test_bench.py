@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from itertools import islice
 
 import numpy as np
 from conftest import ROOT, SEEDS
@@ -21,12 +22,14 @@ def test_synthetic_corpus_is_an_ordinary_index_that_reingests_as_unchanged(tmp_p
     index = Index.open(tmp_path / "index")
     seeds = index.ingest([SEEDS]).chunks
     pool = bench_corpus.sentence_pool(bench_corpus.real_articles([SEEDS]), index.embedder)
-    articles = bench_corpus.synthetic_articles(pool, 0, random.Random(7), chunk_tokens=200, overlap=40)
-    made: list[bench_corpus.Synthetic] = []
     jsonl = tmp_path / "synthetic.jsonl"
 
-    count = bench_corpus.grow(index.store, 300, made, articles, jsonl)
+    def articles():  # the same seed makes the same articles
+        return bench_corpus.synthetic_articles(pool, 0, random.Random(7), chunk_tokens=200, overlap=40)
 
+    count = bench_corpus.grow(index.store, 300, articles(), jsonl)
+
+    made = list(islice(articles(), len(jsonl.read_text().splitlines())))
     assert count >= 300 and count == seeds + sum(len(s.chunks) for s in made) == index.store.count()
     for s in made:
         assert all(s.article.text[c.start:c.end] == c.text for c in s.chunks)

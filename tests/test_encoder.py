@@ -9,7 +9,7 @@ import numpy as np
 from conftest import ROOT
 
 from rag.config import DEFAULT_MODEL
-from rag.embedding import Embedder, OnnxRuntime, _model_location, export_folder
+from rag.embedding import Embedder, OnnxRuntime, export_folder, model_location
 
 TEXTS = [
     "When did Harry last see Charles?",
@@ -27,10 +27,10 @@ def test_onnx_export_gives_torch_vectors_and_is_remade_when_damaged(tmp_path, mo
     embedder = Embedder(batch_size=16)
     vectors = embedder.encode(TEXTS)
     assert isinstance(embedder.runtime, OnnxRuntime)
-    folder = export_folder(_model_location(DEFAULT_MODEL))
+    folder = export_folder(model_location(DEFAULT_MODEL))
     assert folder.is_relative_to(tmp_path) and (folder / "model.onnx").is_file()
 
-    torch_vectors = SentenceTransformer(_model_location(DEFAULT_MODEL), device="cpu").encode(TEXTS, normalize_embeddings=True)
+    torch_vectors = SentenceTransformer(model_location(DEFAULT_MODEL), device="cpu").encode(TEXTS, normalize_embeddings=True)
     cosines = np.sum(vectors * torch_vectors, axis=1)
     assert cosines.min() >= 0.999, f"worst cosine {cosines.min():.6f}"
     assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
@@ -39,6 +39,17 @@ def test_onnx_export_gives_torch_vectors_and_is_remade_when_damaged(tmp_path, mo
     again = Embedder().encode(TEXTS[:3])
     assert np.allclose(again, vectors[:3], atol=1e-4)
     assert (folder / "model.onnx").stat().st_size > 1_000_000
+
+
+def test_cached_vectors_are_the_vectors_and_ingest_bypasses_the_cache():
+    embedder = Embedder()
+    first = embedder.encode(TEXTS[:3])
+    again = embedder.encode([TEXTS[2], TEXTS[0], "A sentence not seen before."])
+    assert embedder.cache_info() == {"hits": 2, "misses": 4, "size": 4}
+    assert np.array_equal(again[:2], first[[2, 0]])
+    assert np.allclose(again[2], Embedder().encode(["A sentence not seen before."], cache=False)[0], atol=1e-5)
+    embedder.encode(TEXTS[3:6], cache=False)
+    assert embedder.cache_info()["size"] == 4, "texts encoded with cache=False are not kept"
 
 
 def test_search_and_ask_load_neither_torch_nor_the_ui(seed_index_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -31,6 +32,8 @@ def server(tmp_path):
     server = ChromaServer(tmp_path / "chroma").start()
     yield server
     server.stop()
+    for collection in ("rag", "hang"):  # the BM25 copies this server's collections left in ~/.cache
+        shutil.rmtree(cache_folder(tmp_path, server.url, collection), ignore_errors=True)
 
 
 def cli_index(server: ChromaServer, tmp_path: Path) -> Index:
