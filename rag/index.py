@@ -310,7 +310,7 @@ class Index:
         for cid, text, meta in self.store.iter_chunks():
             record = self._articles.get(meta["doc_id"])
             if record is not None and record.version == meta["version"]:
-                rows.append((ChunkInfo(cid, meta["doc_id"], meta["version"], meta.get("source", ""), int(meta.get("published_day", 0))), contextualize(meta.get("title", ""), text)))
+                rows.append((ChunkInfo.of(cid, meta), contextualize(meta.get("title", ""), text)))
         lexical = LexicalIndex.build(rows)
         log.info("built BM25 over %d chunks in %.1f s", len(rows), time.perf_counter() - started)
         return lexical

@@ -16,7 +16,7 @@ import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -60,11 +60,19 @@ def tokenize(text: str) -> list[str]:
     return list(_tokens(text))
 
 
+@lru_cache(maxsize=16_384)
+def token_set(text: str) -> frozenset[str]:
+    """The distinct tokens of `text`: what the reranker tests each candidate and each of its
+    sentences against, for query after query on the same passages."""
+    return frozenset(_tokens(text))
+
+
 @lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, ...]:
     """Cached because reranking tokenizes the same candidate passages again and again (twice per
     query, and for query after query on the same topic): 40% of a warm search at 100k chunks."""
-    words = [_lemma(w) for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in stopwords()]
+    stop = stopwords()
+    words = [_lemma(w) for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in stop]
     return tuple(_stemmer().stemWords(words))
 
 
@@ -77,6 +85,11 @@ class ChunkInfo:
     version: str
     source: str
     day: int
+
+    @classmethod
+    def of(cls, cid: str, meta: dict) -> "ChunkInfo":
+        """From a chunk's Chroma metadata."""
+        return cls(cid, meta["doc_id"], meta["version"], meta.get("source", ""), int(meta.get("published_day", 0)))
 
 
 class LexicalIndex:
@@ -105,6 +118,14 @@ class LexicalIndex:
         index = self.model.vocab_dict.get(token)
         df = 0 if index is None else int(self._df[index])
         return float(np.log1p(n / (df + 0.5)))
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {c.id: i for i, c in enumerate(self.chunks)}
+
+    def position(self, cid: str) -> int | None:
+        """Where chunk `cid` sits in `chunks` (and in a `mask`); None if it is not indexed here."""
+        return self._positions.get(cid)
 
     def mask(self, after: int | None, before: int | None, sources: Iterable[str] | None) -> np.ndarray | None:
         if not self.chunks or (after is None and before is None and not sources):

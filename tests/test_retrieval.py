@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import numpy as np
 import pytest
 from conftest import reopen
 
@@ -110,3 +111,95 @@ def test_another_reader_sees_new_articles(news_index, tmp_path, monkeypatch):
 
 def test_searching_an_empty_index_returns_nothing(empty_index):
     assert empty_index.search("anything at all", k=5) == []
+
+
+
+FILTERS = [
+    {"published_after": "2023-06-01"},
+    {"published_before": "2023-06-15"},
+    {"published_after": "2023-01-01", "published_before": "2023-12-31"},
+    {"sources": ["Wire A"]},
+    {"sources": ["Wire B", "Wire C"], "published_after": "2022-01-01"},
+    {"published_after": "2030-01-01"},
+]
+STALE = "solar#0.00000000"  # a chunk of a replaced version of "solar", as a crashed ingest leaves
+
+
+def _add_stale_solar_chunk(index: Index, vector) -> None:
+    record = next(r for r in index.articles() if r.doc_id == "solar")
+    text, meta = index.store.article_chunks("solar", record.version)[0]
+    index.store.put_chunks([STALE], [text], vector[None, :], [{**meta, "version": "0" * 16}])
+
+
+@pytest.mark.parametrize("narrow", [False, True], ids=["prefiltered", "chroma-where"])
+def test_filtered_dense_search_finds_what_chromas_where_finds(news_index, monkeypatch, narrow):
+    """Filtered searches filter the nearest chunks themselves instead of asking Chroma to scan
+    every chunk's metadata; the chunks that pass must be those `where` gives, a chunk of a
+    replaced version included (which `search` then drops), and so must the `where` fallback."""
+    import rag.retrieval as retrieval
+    from rag.index import make_filters
+
+    if narrow:
+        monkeypatch.setattr(retrieval, "PREFILTER_MAX", 0)
+    question = "Which city opened a solar farm?"
+    vector = news_index.embedder.encode([question])[0]
+    _add_stale_solar_chunk(news_index, vector)
+    news_index.search(question)  # the BM25 copy, which holds no stale chunk, is loaded
+    for spec in FILTERS:
+        filters = make_filters(spec.get("published_after"), spec.get("published_before"), spec.get("sources"))
+        ours = retrieval._dense(vector, 40, filters, news_index.store, news_index._lexical)
+        chroma = news_index.store.query(vector, 40, filters.where())
+        assert [r[:3] for r in ours] == [r[:3] for r in chroma], spec
+        assert [r[3] for r in ours] == pytest.approx([r[3] for r in chroma], abs=1e-6)
+        solar_passes = news_index.search("solar farm Nevada", k=10, mode="bm25", **spec)
+        assert (STALE in [r[0] for r in ours]) == any(p.doc_id == "solar" for p in solar_passes), spec
+        assert STALE not in {p.chunk_id for p in news_index.search(question, k=10, **spec)}
+
+
+def test_reading_whole_articles_fetches_only_their_current_chunks(news_index):
+    """`expand` reads the top articles' chunks by id; it must get what the metadata query gets."""
+    store = news_index.store
+    _add_stale_solar_chunk(news_index, news_index.embedder.encode(["solar"])[0])
+    records = news_index.articles()
+    found = store.current_chunks(records)
+    assert set(found) == {r.doc_id for r in records}
+    for record in records:
+        by_where = sorted(store.article_chunks(record.doc_id, record.version), key=lambda r: r[1]["seq"])
+        assert sorted(((t, m) for _, t, m in found[record.doc_id]), key=lambda r: r[1]["seq"]) == by_where
+    assert STALE not in {cid for chunks in found.values() for cid, *_ in chunks}
+    assert store.current_chunks([]) == {}
+
+
+def test_typed_spans_cache_hands_out_copies():
+    from rag.question import Kind, typed_spans, typed_strength
+
+    sentence = "They last met on February 7, 2024, and again in May."
+    spans = typed_spans(Kind.DATE, sentence)
+    assert spans == ["February 7, 2024", "in May"]
+    spans.append("changed by a caller")
+    assert typed_spans(Kind.DATE, sentence) == ["February 7, 2024", "in May"]
+    assert typed_strength(Kind.DATE, sentence) == 1.0 and typed_strength(Kind.DATE, "No date here.") == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_reranking_only_the_candidates_that_can_win_ranks_as_scoring_all(seed_index, k):
+    """`search` skips the answer-type features of candidates whose bound cannot reach the top k;
+    its top k, and their scores, must be exactly those of scoring every candidate."""
+    from rag.question import analyse
+    from rag.retrieval import _Candidate, _rerank, rerank_score
+
+    seed_index.articles()
+    rows = list(seed_index.store.iter_chunks())
+    vectors = seed_index.store.get_chunks([cid for cid, *_ in rows], with_vectors=True)
+    for question in ("When did Harry last see Charles?", "Who is Meghan Markle?", "How many grandchildren does the King have?",
+                     "Where did the 2021 funeral take place?", "What did the palace say?"):
+        q = analyse(question, idf=seed_index._lexical.idf)
+        vector = seed_index.embedder.encode([question])[0]
+        candidates = [
+            _Candidate(cid, text, meta, float(np.dot(vectors[cid][2], vector)), 1 / (60 + rank), 0.0)
+            for rank, (cid, text, meta) in enumerate(rows)
+        ]
+        everything = sorted(candidates, key=lambda c: -rerank_score(q, c))[:k]
+        scores = _rerank(q, candidates, k)
+        pruned = sorted((c for c in candidates if c.id in scores), key=lambda c: -scores[c.id])[:k]
+        assert [(c.id, scores[c.id]) for c in pruned] == [(c.id, rerank_score(q, c)) for c in everything], question
