@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .question import NAME_RE, analyse
+from .question import NAME_RE, YEAR_RE, analyse
 
 Turn = dict[str, str]
 
@@ -29,7 +29,6 @@ _LEANS_BACK = re.compile(
     r"the couple|the pair|the event|the meeting|the book|the interview)\b",
     re.I,
 )
-_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 
 
 def normalise_history(history: Iterable[Any] | None) -> list[Turn]:
@@ -73,16 +72,34 @@ def standalone(question: str, history: Sequence[Any] = ()) -> str:
 
 def _substitute(previous: str, fragment: str) -> str:
     """Put `fragment` where its counterpart stood in `previous`."""
-    if _YEAR.fullmatch(fragment) or (fragment.lower().startswith("in ") and _YEAR.search(fragment)):
-        year = _YEAR.search(fragment).group()
-        if _YEAR.search(previous):
-            return _YEAR.sub(year, previous, count=1) if len(_YEAR.findall(previous)) == 1 else f"{previous} {year}"
+    if YEAR_RE.fullmatch(fragment) or (fragment.lower().startswith("in ") and YEAR_RE.search(fragment)):
+        year = YEAR_RE.search(fragment).group()
+        if YEAR_RE.search(previous):
+            return YEAR_RE.sub(year, previous, count=1) if len(YEAR_RE.findall(previous)) == 1 else f"{previous} {year}"
         return f"{previous.rstrip('?')} in {year}?"
     names = [m for m in NAME_RE.finditer(previous) if m.start() > 0]
     if names and fragment[:1].isupper():
         last = names[-1]
         return previous[: last.start()] + fragment + previous[last.end():]
+    determiner = _DETERMINED.match(fragment)
+    if determiner:  # "and his brother?" after "…see his father…": the phrase with the same "his"
+        same = list(re.finditer(rf"\b{determiner.group(1)}\s+[\w'-]+", previous, re.I))
+        if same:
+            last = same[-1]
+            return previous[: last.start()] + fragment + previous[last.end():]
     return f"{previous.rstrip('?')} {fragment}?"
+
+
+_DETERMINED = re.compile(r"(his|her|their|its|my|our|your|the)\s+[\w'-]+$", re.I)
+
+
+def own_words(standalone_question: str) -> str:
+    """The question as the user asked it, without the context `standalone` added in brackets."""
+    match = _BRACKETED.search(standalone_question)
+    return standalone_question[: match.start()] if match else standalone_question
+
+
+_BRACKETED = re.compile(r" \([^()]*\)$")
 
 
 def _context(previous: str, answer: str, question: str) -> str:

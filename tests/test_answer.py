@@ -82,6 +82,8 @@ def test_the_harry_answer_is_dated_and_newest_first(seed_index, seed_articles):
     dates = [c.passage.published for c in answer.citations]
     assert any(d.startswith("2025-") for d in dates) and "2021-12-03" in dates, dates
     assert dates == sorted(dates, reverse=True), "the newest report is cited first"
+    older = answer.text.split("Earlier report")[-1]
+    assert "funeral" in older and "April 2021" in older, "the 2021 report's own answer, its date resolved"
 
 
 @pytest.mark.parametrize("question", UNANSWERABLE)
@@ -147,3 +149,55 @@ def test_rag_ask_json_with_history(fresh_index_path, seed_articles):
         assert article.text[c["start"]:c["end"]] == c["text"]
         assert c["published"] == article.published.isoformat()
         assert f"[{c['n']}]" in data["answer"]
+
+
+
+NEWS = [  # short wire snippets in the style of the RGB benchmark, each a trap for one rule
+    {"id": "acme-2023", "text": "Acme's Q1 2023 revenue was $5.1 billion."},
+    {"id": "acme-2021", "text": "That compares with revenue of $2.4 billion in Q1 2021, the firm added."},
+    {"id": "zephyr-filed", "text": "Mar 3, 2014 ... now that Zephyr Quest has been released, Zephyr Quest fans want a sequel."},
+    {"id": "zephyr-shops", "text": "Zephyr Quest came out on May 15, 2012."},
+    {"id": "nimbus", "text": "Nimbus Racer was announced on June 3, 2008 and released on May 20, 2011."},
+]
+
+
+@pytest.mark.parametrize(("question", "expected", "wrong"), [
+    # the year or quarter asked decides: a sentence about Q1 2023 does not answer Q1 2021
+    ("What was Acme's revenue in Q1 2021?", "$2.4 billion", "$5.1 billion"),
+    # a snippet's dateline is when it was filed, not when the game came out
+    ("When was Zephyr Quest released?", "May 15, 2012", "March 3, 2014"),
+    # of two dates, the one next to "released" answers
+    ("When was Nimbus Racer released?", "May 20, 2011", "June 3, 2008"),
+])
+def test_the_answer_is_the_one_the_question_asks_for(tmp_path, question, expected, wrong):
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("\n".join(json.dumps({"title": "", "source": "wire", "published": None, **a}) for a in NEWS) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask(question)
+    lead = answer.text.split(" [1]")[0]
+    assert not answer.abstained and expected in lead, answer.text
+    assert wrong not in lead, answer.text
+
+
+def test_a_follow_up_is_answered_by_its_own_words_not_the_context_it_borrowed(seed_index):
+    """After "What kind of meeting are Harry and Charles planning?", "What are the priorities for
+    it?" asks for the priorities: the earlier question's words help find the passage, but the
+    answer is the sentence about priorities, not another one about the meeting."""
+    answer = seed_index.ask("What are the priorities for it?", history=[{
+        "question": "What kind of meeting are Harry and Charles planning?",
+        "answer": "A simple face-to-face conversation between a father and son.",
+    }])
+    assert "meeting" in answer.standalone, "the context is borrowed for retrieval"
+    assert "privacy" in answer.text and "dignity" in answer.text, answer.text
+
+
+def test_a_follow_up_swaps_the_phrase_it_stands_for():
+    from rag.conversation import standalone
+
+    assert standalone("and his brother?", ["Is Harry going to see his father in September?"]) == (
+        "Is Harry going to see his brother in September?"
+    )
+    assert standalone("And the Queen?", ["When did Harry last see the King?"]) == "When did Harry last see the Queen?"
