@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
+from rich.progress import track
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -31,7 +31,7 @@ Row = tuple[bool, bool, float]  # answerable, correct when answered, confidence
 def confidences(folder: str, questions: str) -> list[Row]:
     index = Index.open(folder)
     rows = []
-    for q in tqdm(ev.load_questions(questions), desc=Path(questions).name, file=sys.stderr):
+    for q in track(ev.load_questions(questions), description=Path(questions).name, transient=True):
         answer = index.ask(q.question, q.history)
         rows.append((q.answerable, q.answerable and ev.answer_correct(q, answer.text, False), answer.confidence))
     return rows
