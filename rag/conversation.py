@@ -2,13 +2,16 @@
 
 Without an LLM we rewrite with two rules, applied to the latest earlier question:
 
-* Ellipsis ("And William?", "What about 2019?", "How about Meghan?"): the fragment replaces the
-  last name (or year) of the earlier question: "When did Harry last see Charles?" + "And
-  William?" → "When did Harry last see William?".
+* Ellipsis ("And William?", "What about 2019?", "and his brother?"): the fragment replaces its
+  counterpart in the earlier question: the last name, the year, or the phrase with the same
+  possessive or article ("his father" for "his brother"): "When did Harry last see Charles?" +
+  "And William?" → "When did Harry last see William?".
 * Anything else that leans on the earlier turn (a pronoun such as it/they/he/that, or a question
   with no name of its own): the earlier question's names and key words, and the names in the
   earlier answer, are added in brackets as context: "Where is it being held? (WellChild Awards
-  London)".
+  London)". The context finds the passages; the answerer weighs the question's own words more
+  (`own_words`, answer.BORROWED), so "where did they meet? (… summit …)" is answered by where
+  they met, not by the summit.
 
 A question that stands on its own is left alone.
 """
