@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .chunking import contextualize
 from .config import Settings
 from .corpus import valid_text
@@ -314,12 +316,15 @@ class Index:
 
     def _build_lexical(self) -> LexicalIndex:
         started = time.perf_counter()
-        rows = []
-        for cid, text, meta in self.store.iter_chunks():
+        rows, stored, vectors = [], [], []
+        for cid, text, meta, vector in self.store.iter_chunk_vectors():
             record = self._articles.get(meta["doc_id"])
             if record is not None and record.version == meta["version"]:
                 rows.append((ChunkInfo.of(cid, meta), contextualize(meta.get("title", ""), text)))
-        lexical = LexicalIndex.build(rows)
+                stored.append((text, meta))
+                vectors.append(vector)
+        matrix = np.array(vectors, dtype=np.float32) if vectors else np.zeros((0, 0), dtype=np.float32)
+        lexical = LexicalIndex.build(rows, stored, matrix)
         log.info("built BM25 over %d chunks in %.1f s", len(rows), time.perf_counter() - started)
         return lexical
 

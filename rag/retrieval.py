@@ -128,7 +128,7 @@ def search(
         bm25[info.id] = score / top_bm25
     missing = [cid for cid in rrf if cid not in texts]
     if missing:
-        fetched = store.get_chunks(missing, with_vectors=True)
+        fetched = _chunks(missing, store, lexical, with_vectors=True)
         for cid, (text, meta, vec) in fetched.items():
             texts[cid] = (text, meta)
             cosine[cid] = float(np.dot(vec, vector))
@@ -157,6 +157,10 @@ def _dense(vector: np.ndarray, n: int, filters: Filters, store: Store, lexical: 
     Performance)."""
     where = filters.where()
     keep = filters.mask(lexical)
+    if where is None and lexical.stored is not None:
+        nearest = store.nearest(vector, n)
+        rows = _chunks([cid for cid, _ in nearest], store, lexical)
+        return [(cid, *rows[cid], distance) for cid, distance in nearest if cid in rows]
     if where is None or keep is None:
         return store.query(vector, n, where)
     share = float(keep.mean())
@@ -171,9 +175,23 @@ def _dense(vector: np.ndarray, n: int, filters: Filters, store: Store, lexical: 
             passes.update(zip((c.id for c in infos), (bool(x) for x in filters.mask(LexicalIndex(infos, None)))))
         chosen = [(cid, distance) for cid, distance in nearest if passes.get(cid)][:n]
         if len(chosen) == n or len(nearest) < wanted:
-            rows = store.get_chunks([cid for cid, _ in chosen])
+            rows = _chunks([cid for cid, _ in chosen], store, lexical)
             return [(cid, *rows[cid], distance) for cid, distance in chosen if cid in rows]
     return store.query(vector, n, where)
+
+
+def _chunks(ids: list[str], store: Store, lexical: LexicalIndex, with_vectors: bool = False) -> dict[str, tuple]:
+    """`Store.get_chunks`, read from the BM25 copy where it holds the chunk (it holds every
+    chunk current at its generation), from Chroma for the rest."""
+    out: dict[str, tuple] = {}
+    for cid in ids:
+        row = lexical.stored_chunk(cid)
+        if row is not None:
+            out[cid] = row if with_vectors else row[:2]
+    rest = [cid for cid in ids if cid not in out]
+    if rest:
+        out.update(store.get_chunks(rest, with_vectors=with_vectors))
+    return out
 
 
 def expand(passages: list[Passage], store: Store, articles: dict[str, ArticleRecord], n_articles: int = 3) -> list[Passage]:

@@ -425,6 +425,12 @@ class Store:
             docs = page.get("documents") or [""] * len(page["ids"])
             yield from zip(page["ids"], docs, page["metadatas"])
 
+    def iter_chunk_vectors(self) -> Iterator[tuple[str, str, dict, np.ndarray]]:
+        """Every chunk with its text, metadata and vector, page by page."""
+        for page in self._pages(["metadatas", "documents", "embeddings"]):
+            for cid, doc, meta, vec in zip(page["ids"], page["documents"], page["metadatas"], page["embeddings"]):
+                yield cid, doc, meta, np.asarray(vec, dtype=np.float32)
+
     def _pages(self, include: list[str]) -> Iterator[dict]:
         for offset in range(0, 10**9, PAGE):
             with self.session():

@@ -26,6 +26,8 @@ import pytest
 
 from conftest import BIN, ROOT, ChromaServer
 
+from rag.index import REFRESH_EVERY_S
+
 CHECK = r"""
 import json, sys
 import chromadb
@@ -204,7 +206,9 @@ def test_sigkill_during_ingest_never_leaves_a_half_written_article(tmp_path):
     assert reader.errors == [], reader.errors[:5]
     assert reader.mixed == [], "a question saw one article at two versions"
     assert reader.answered >= 10, f"questions were not answered during the ingests ({reader.answered}); {log}"
-    # the reader's index follows what the other process wrote: the final revision is searchable
+    # the reader's index follows what the other process wrote, within REFRESH_EVERY_S (until then
+    # it serves the whole previous version): the final revision is searchable
+    time.sleep(REFRESH_EVERY_S + 0.1)
     hits = reader.index.search("(item a0) reopened after repairs, revision 3", k=3)
     assert hits and "revision 3" in hits[0].text
 

@@ -203,3 +203,39 @@ def test_reranking_only_the_candidates_that_can_win_ranks_as_scoring_all(seed_in
         scores = _rerank(q, candidates, k)
         pruned = sorted((c for c in candidates if c.id in scores), key=lambda c: -scores[c.id])[:k]
         assert [(c.id, scores[c.id]) for c in pruned] == [(c.id, rerank_score(q, c)) for c in everything], question
+
+
+def test_the_bm25_copy_holds_each_chunk_as_chroma_does_and_reloads_the_same(seed_index):
+    """Search reads its candidates from the BM25 copy: it must be Chroma's chunks exactly."""
+    from rag.lexical import LexicalIndex, cache_folder
+
+    seed_index._refresh(force=True)
+    lexical = seed_index._lexical
+    assert lexical.stored is not None and len(lexical.stored) == len(lexical.chunks) > 0
+    rows = seed_index.store.get_chunks([c.id for c in lexical.chunks], with_vectors=True)
+    for c in lexical.chunks:
+        text, meta, vector = lexical.stored_chunk(c.id)
+        assert (text, meta) == rows[c.id][:2]
+        assert np.allclose(vector, rows[c.id][2], atol=1e-6)
+    settings = seed_index.settings
+    loaded = LexicalIndex.load(cache_folder(settings.index_path, settings.chroma_url, settings.collection), seed_index._generation)
+    assert loaded is not None and loaded.stored == lexical.stored
+    assert np.array_equal(loaded.vectors, lexical.vectors)
+
+
+@pytest.mark.parametrize("filters", [{}, {"published_after": "2022-01-01"}, {"sources": ["Perez Hilton"]}])
+def test_search_from_the_copy_equals_search_from_chroma(seed_index, filters):
+    questions = ["When did Harry last see Charles?", "Where is the Diana statue?", "Who is Meredith Maines?"]
+    seed_index._refresh()
+    lexical = seed_index._lexical
+
+    def results():
+        return [[(p.chunk_id, p.score, p.text, p.published) for p in seed_index.search(q, k=8, **filters)] for q in questions]
+
+    from_copy = results()
+    stored, lexical.stored = lexical.stored, None  # every candidate read from Chroma, as before the copy
+    try:
+        from_chroma = results()
+    finally:
+        lexical.stored = stored
+    assert from_copy == from_chroma and any(from_copy)
