@@ -71,7 +71,7 @@ def answer_rows(index: Index, q: ev.EvalQuestion) -> dict:
     qa = analyse(text, idf=index._lexical.idf)
     vector = index.embedder.encode([text])[0]
     passages = R.search(qa, vector, index.store, index._lexical, index._articles, 10)
-    more = R.expand(passages, index.store, index._articles)
+    more = R.expand(passages, index.store, index._lexical, index._articles)
     qa = A._weigh_own_words(qa)
     sentences = A._candidates(qa, passages + more, primary=len(passages))
     if sentences:

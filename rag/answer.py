@@ -177,6 +177,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     seen: set[tuple[str, int, int]] = set()
     out: list[Sentence] = []
     asked = q.text.lower()
+    focus = _focus(q)
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         passage_tokens = set(tokenize(passage.text + " " + passage.title))
@@ -210,7 +211,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 read = annotate(text, passage.published_date) if q.kind is Kind.DATE else text
                 read = _undated(read)
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked)]
-                distance = _distances(q, read, extras)
+                distance = _distances(focus, read, extras)
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
             else:
@@ -220,13 +221,18 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     return out
 
 
-def _distances(q: Question, text: str, extras: list[str]) -> dict[str, int]:
-    """How many words separate each typed expression from the nearest word the question asks
-    about other than its names ("released", "won", "revenue"): in "announced in June 2008 and
-    released in May 2012" the release date is the one next to "released"."""
+def _focus(q: Question) -> set[str]:
+    """The words the question asks about other than its names and numbers ("released", "won",
+    "revenue"), from its own words, not the context a follow-up borrowed."""
     named = set(tokenize(" ".join(q.names)))
-    asked = set(tokenize(own_words(q.text)))  # not the context a follow-up borrowed
-    focus = {t for t in q.terms if t in asked and t not in named and t not in q.hard}
+    asked = set(tokenize(own_words(q.text)))
+    return {t for t in q.terms if t in asked and t not in named and t not in q.hard}
+
+
+def _distances(focus: set[str], text: str, extras: list[str]) -> dict[str, int]:
+    """How many words separate each typed expression from the nearest `focus` word: in
+    "announced in June 2008 and released in May 2012" the release date is the one next to
+    "released"."""
     words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
     anchors = [i for i, (a, b) in enumerate(words) if focus & set(tokenize(text[a:b]))]
     out = {}

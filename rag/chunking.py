@@ -28,8 +28,13 @@ class Chunk:
     sentences: tuple[Span, ...]  # absolute offsets of the sentences inside this chunk
 
     def id(self, version: str) -> str:
-        """Ids carry the article version so a new version never overwrites the old in place."""
-        return f"{self.doc_id}#{self.seq}.{version[:8]}"
+        return chunk_id(self.doc_id, self.seq, version)
+
+
+def chunk_id(doc_id: str, seq: int, version: str) -> str:
+    """Ids carry the article version so a new version never overwrites the old in place, and
+    so the chunks of one version can be looked up by id."""
+    return f"{doc_id}#{seq}.{version[:8]}"
 
 
 def contextualize(title: str, text: str) -> str:

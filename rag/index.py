@@ -242,7 +242,7 @@ class Index:
 
         def extractive(warnings: Sequence[str] = ()) -> Answer:
             with self.store.session():
-                more = expand(passages, self.store, self._articles)
+                more = expand(passages, self.store, self._lexical, self._articles)
             result = compose_answer(q, passages, vector, self.embedder.encode, more)
             return replace(result, question=question, standalone=resolved, warnings=result.warnings + tuple(warnings))
 

@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from .chunking import chunk_id
 from .lexical import ChunkInfo, LexicalIndex, token_set
 from .question import Kind, Question, analyse, typed_strength
 from .store import ArticleRecord, Store, published_day
@@ -194,7 +195,8 @@ def _chunks(ids: list[str], store: Store, lexical: LexicalIndex, with_vectors: b
     return out
 
 
-def expand(passages: list[Passage], store: Store, articles: dict[str, ArticleRecord], n_articles: int = 3) -> list[Passage]:
+def expand(passages: list[Passage], store: Store, lexical: LexicalIndex, articles: dict[str, ArticleRecord],
+           n_articles: int = 3) -> list[Passage]:
     """The other chunks of the best-ranked articles, for the answerer to read whole.
 
     A news article often states its key fact in a sentence that shares no word with the
@@ -204,12 +206,29 @@ def expand(passages: list[Passage], store: Store, articles: dict[str, ArticleRec
     seen = {p.chunk_id for p in passages}
     docs = list(dict.fromkeys(p.doc_id for p in passages))[:n_articles]
     more: list[Passage] = []
-    chunks = store.current_chunks([articles[doc] for doc in docs if doc in articles])
+    chunks = _article_chunks([articles[doc] for doc in docs if doc in articles], store, lexical)
     for doc in docs:
         for cid, text, meta in sorted(chunks.get(doc, ()), key=lambda r: int(r[2]["seq"])):
             if cid not in seen:
                 more.append(_passage(_Candidate(cid, text, meta, 0.0, 0.0, 0.0), 0.0))
     return more
+
+
+def _article_chunks(records: list[ArticleRecord], store: Store, lexical: LexicalIndex) -> dict[str, list[tuple[str, str, dict]]]:
+    """`Store.current_chunks`, read from the BM25 copy for the articles it holds whole (it holds
+    every chunk current at its generation), from Chroma for the rest."""
+    found: dict[str, list[tuple[str, str, dict]]] = {}
+    lacking = []
+    for r in records:
+        ids = [chunk_id(r.doc_id, seq, r.version) for seq in range(r.chunks)]
+        rows = [(cid, *row[:2]) for cid in ids if (row := lexical.stored_chunk(cid)) is not None]
+        if len(rows) == len(ids):
+            found[r.doc_id] = rows
+        else:
+            lacking.append(r)
+    if lacking:
+        found.update(store.current_chunks(lacking))
+    return found
 
 
 def _rerank(q: Question, candidates: list[_Candidate], k: int) -> dict[str, float]:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from .chunking import chunk_id
 from .config import Settings
 from .errors import IndexBusyError, IndexUnavailableError, ModelMismatchError, RagError, StoreTimeoutError
 from .local_folder import WRITE_WAIT_S, LocalFolder
@@ -474,7 +475,7 @@ class Store:
         which Chroma looks up directly, where `article_chunks`'s clause scans every chunk's
         metadata: 9 ms per article at 100k chunks, three times per answer."""
         collection = self.chunks()
-        wanted = {f"{r.doc_id}#{seq}.{r.version[:8]}": r for r in records for seq in range(r.chunks)}
+        wanted = {chunk_id(r.doc_id, seq, r.version): r for r in records for seq in range(r.chunks)}
         if collection is None or not wanted:
             return {}
         ids = list(wanted)
