@@ -78,6 +78,7 @@ def sentence_spans(text: str) -> list[Span]:
             piece = sentence.strip()
             found = text.find(piece, cursor, line.end()) if piece else -1
             if found >= 0:  # a piece the segmenter altered joins the next one
+                ends.extend(found + end for end in _quoted_ends(piece))
                 cursor = found + len(piece)
                 ends.append(cursor)
         if not ends or ends[-1] < line.end():
@@ -92,6 +93,25 @@ def sentence_spans(text: str) -> list[Span]:
                 spans.append((a, b))
             start = end
     return spans
+
+
+_QUOTED_END = re.compile(r"(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No|Co))(?<!\bMrs|\bInc|\bLtd|\bGen|\bGov|\bSen|\bRep)(?<![A-Z])[.!?]+(?=\s+[A-Z])")
+
+
+def _quoted_ends(sentence: str) -> list[int]:
+    """Ends of the sentences inside a quotation that pysbd keeps whole: 'The source urged:
+    "After 20 months apart… take that step. This is not about… The priority is…"' is three
+    claims, and an answer quotes the one that answers."""
+    ends, open_at = [], None
+    for match in re.finditer(r"[“”\"]|" + _QUOTED_END.pattern, sentence):
+        mark = match.group()
+        if mark in "“\"" and open_at is None and (mark == "“" or match.start() == 0 or not sentence[match.start() - 1].isalnum()):
+            open_at = match.start()
+        elif mark in "”\"":
+            open_at = None
+        elif open_at is not None:
+            ends.append(match.end())
+    return ends
 
 
 def _split_long(text: str, span: Span, max_tokens: int) -> list[Span]:

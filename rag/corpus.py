@@ -55,7 +55,7 @@ def _valid_fields(item) -> None:
 
 #: Bump when what gets indexed for an article changes (chunking rules, the text the encoders
 #: see): every article's version changes with it, so the next ingest re-indexes everything.
-INDEX_RECIPE = "2"
+INDEX_RECIPE = "3"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,11 @@ _RELATIVE = re.compile(
     r"this summer|this spring|this autumn|this fall|this winter)\b",
     re.IGNORECASE,
 )
+_FUTURE = re.compile(
+    r"\b(?:will|['’]ll|going to|expected|set to|due|plans?|planned|next|upcoming|coming|scheduled|ahead of"
+    r"|head(?:s|ed|ing)? (?:to|for|across|over|back)|in (?:a|an|\w+) (?:days?|weeks?|months?))\b",
+    re.IGNORECASE,
+)
 _MAY_AS_VERB = re.compile(r"\bMay\s+(?:be|have|not|well|also|still|never|soon|only|even|yet|just)\b")
 
 
@@ -46,7 +51,7 @@ def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]
         month = _MONTH_INDEX[match.group("month").lower()]
         # News mostly reports the past; a month after the publication month is taken as last
         # year's, unless the sentence speaks of the future.
-        future = re.search(r"\b(?:will|expected|set to|due|plans?|next|upcoming|scheduled)\b", sentence, re.I)
+        future = _FUTURE.search(sentence)
         year = published.year
         if month > published.month and not future:
             year -= 1
@@ -89,13 +94,25 @@ _PARTS = re.compile(
 )
 
 
+def date_parts(expression: str) -> tuple[int | None, int | None, int | None]:
+    """(month, day, year) of the first date `expression` names, None for each part it leaves out."""
+    match = _PARTS.search(expression)
+    if not match:
+        year = re.search(r"\b(?:1[89]\d\d|20\d\d)\b", expression)
+        return None, None, int(year.group()) if year else None
+    day = match.group("d1") or match.group("d2")
+    return (
+        _MONTH_INDEX[match.group("month").lower()[:3]],
+        int(day) if day else None,
+        int(match.group("year")) if match.group("year") else None,
+    )
+
+
 def spelled_out(expression: str) -> str | None:
     """"21st July 2017", "Jul. 21, 2017" or "July 21 of 2017" as "July 21, 2017" (and "June
     2020" for a month and year), so answers read alike whatever each source wrote; None when
     the expression names no month and year."""
-    match = _PARTS.search(expression)
-    if not match or not match.group("year"):
+    month, day, year = date_parts(expression)
+    if month is None or year is None:
         return None
-    month = MONTH_NAMES[_MONTH_INDEX[match.group("month").lower()[:3]] - 1]
-    day = match.group("d1") or match.group("d2")
-    return f"{month} {int(day)}, {match.group('year')}" if day else f"{month} {match.group('year')}"
+    return f"{MONTH_NAMES[month - 1]} {day}, {year}" if day else f"{MONTH_NAMES[month - 1]} {year}"

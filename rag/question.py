@@ -51,7 +51,7 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 NUMBER_RE = re.compile(
-    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*\b(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
+    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros)\b)?(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
     re.IGNORECASE,
 )
 DURATION_RE = re.compile(
@@ -73,6 +73,13 @@ _RECENCY = re.compile(
     re.IGNORECASE,
 )
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+_MONEY_ASKED = re.compile(
+    r"\bhow much (?:money|cash|did|does|do|will|would|was|were|is|are|has|have)\b.*\b(?:raise|cost|pay|paid|earn|spend|spent|"
+    r"worth|fund|donat|sell|sold|charg|fine|owe|lose|lost|make|made|bring|brought|win|won)\w*|\bhow much money\b"
+    r"|\bwhat (?:price|amount|revenue|salary|budget|profit|income|fee)\b",
+    re.IGNORECASE,
+)
+MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
 _WH_WORDS = {
@@ -104,6 +111,11 @@ class Question:
     def hard(self) -> tuple[str, ...]:
         return self.years + self.numbers
 
+    @property
+    def money(self) -> bool:
+        """Asks for an amount of money ("How much did it raise?"): a count or a day is no answer."""
+        return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
+
 
 def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     lowered = text.lower().strip()
@@ -114,7 +126,7 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     )
     names = []
     for match in NAME_RE.finditer(text):
-        words = [w for w in match.group().split() if w.lower() not in _WH_WORDS]
+        words = [w for w in match.group().split() if re.sub(r"['’]s$", "", w.lower()) not in _WH_WORDS]
         if words:
             names.append(" ".join(words).lower().strip(" ?.,!'’"))
     recency_words = set(tokenize(" ".join(_RECENCY.findall(text))))
@@ -169,7 +181,10 @@ _HEAD_NOUNS = {
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total".split(), Kind.NUMBER),
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
-    **dict.fromkeys("name winner director author ceo founder president champion owner leader head".split(), Kind.PERSON),
+    **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "
+                    "manager coach captain actor actress singer player writer presenter host spokesman spokeswoman "
+                    "spokesperson editor chairman chair chief governor mayor senator producer designer architect "
+                    "inventor creator successor predecessor recipient laureate".split(), Kind.PERSON),
 }
 
 
@@ -217,7 +232,12 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
     if kind is Kind.DURATION:
         return tuple(m.group() for m in DURATION_RE.finditer(sentence))
     if kind is Kind.NUMBER:
-        return tuple(m.group() for m in NUMBER_RE.finditer(sentence))
+        # "September 8" and "2019" are days and years, not counts or amounts
+        dated = [m.span() for m in DATE_RE.finditer(sentence) if re.search(r"[A-Za-z]", m.group()) or m.start() == 0 or sentence[m.start() - 1] not in "$£€¥"]
+        return tuple(
+            m.group() for m in NUMBER_RE.finditer(sentence)
+            if not any(a <= m.start() and m.end() <= b for a, b in dated)
+        )
     if kind is Kind.PLACE:
         return tuple(m.group(1) for m in PLACE_RE.finditer(sentence))
     if kind is Kind.PERSON:
@@ -226,10 +246,21 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
             words = match.group().split()
             while words and words[0].strip(".,'’").lower() in _NOT_NAMES:
                 words.pop(0)
+            if len(words) == 1 and _DEMONYM.match(sentence, match.end()) and _DEMONYM_WORD.fullmatch(words[0]):
+                continue  # "the Austrian author": a nationality, not the name asked for
             if words and not all(w.strip(".,'’").lower() in _NOT_NAMES for w in words):
                 names.append(" ".join(words).strip(" .,;:"))
         return tuple(names)
     return ()
+
+
+_DEMONYM_WORD = re.compile(r"[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ch|ss|ek|ai)")
+#: followed by a lower-case noun, not a verb: "Austrian author", not "Brian said" or "Julian scored"
+_DEMONYM = re.compile(
+    r"\s+(?!(?:is|was|has|had|will|would|can|could|may|might|must|also|then|who|and|or|to|in|on|at|for|of|with|by|from|said"
+    r"|told|won|took|became|came|went|made|got|gave|left|met|ran|wrote|led|saw|put|set|hit|beat|did|does|insists|argued)\b)"
+    r"[a-z]+(?<![^s]s)(?<!ed)\b"
+)
 
 
 def canonical(kind: Kind, span: str) -> str:

@@ -158,6 +158,11 @@ NEWS = [  # short wire snippets in the style of the RGB benchmark, each a trap f
     {"id": "zephyr-filed", "text": "Mar 3, 2014 ... now that Zephyr Quest has been released, Zephyr Quest fans want a sequel."},
     {"id": "zephyr-shops", "text": "Zephyr Quest came out on May 15, 2012."},
     {"id": "nimbus", "text": "Nimbus Racer was announced on June 3, 2008 and released on May 20, 2011."},
+    {"id": "quill-cut", "text": "The Quill Prize in Poetry for 2019 is awarded to the Austrian author ..."},
+    {"id": "quill-full", "text": "The 2019 Quill Prize in Poetry went to the Austrian writer Petra Holm for her collection."},
+    {"id": "gala-day", "text": "The Lantern Gala raised spirits on May 3, when 400 guests came."},
+    {"id": "gala-money", "text": "Organisers said the Lantern Gala brought in $2.5 million for the children's hospital."},
+    {"id": "plant", "text": "Zed Corp opened a battery plant in Ohio last spring. It is understood the plant cost $40 million."},
 ]
 
 
@@ -168,6 +173,10 @@ NEWS = [  # short wire snippets in the style of the RGB benchmark, each a trap f
     ("When was Zephyr Quest released?", "May 15, 2012", "March 3, 2014"),
     # of two dates, the one next to "released" answers
     ("When was Nimbus Racer released?", "May 20, 2011", "June 3, 2008"),
+    # "the Austrian author" is a nationality, not the name "who" asks for
+    ("Who was awarded the 2019 Quill Prize in Poetry?", "Petra Holm", "author ..."),
+    # "how much money" is answered by an amount, not by a head count or a day
+    ("How much money did the Lantern Gala raise?", "$2.5 million", "400 guests"),
 ])
 def test_the_answer_is_the_one_the_question_asks_for(tmp_path, question, expected, wrong):
     from rag import Index
@@ -201,3 +210,47 @@ def test_a_follow_up_swaps_the_phrase_it_stands_for():
         "Is Harry going to see his brother in September?"
     )
     assert standalone("And the Queen?", ["When did Harry last see the King?"]) == "When did Harry last see the Queen?"
+
+
+def test_an_it_that_points_at_nothing_is_quoted_alone(tmp_path):
+    """"It is understood the plant cost…" does not point back at the sentence before it, so the
+    citation quotes that sentence only; "It was released on…" would."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("\n".join(json.dumps({"title": "", "source": "wire", "published": None, **a}) for a in NEWS) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("How much did Zed Corp's plant cost?")
+    assert answer.citations and answer.citations[0].text == "It is understood the plant cost $40 million.", answer.text
+
+
+def test_a_partial_date_is_completed_by_a_source_that_agrees(tmp_path):
+    """One source says "on April 29", another "on April 29, 2015": the answer gives the year."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("\n".join(json.dumps({"id": i, "title": "", "source": "wire", "published": None, "text": t}) for i, t in [
+        ("short", "Orbit Saga X was released in Japan on April 29."),
+        ("full", "Orbit Saga X was published in Japan by Nintendo on April 29, 2015."),
+        ("other", "Orbit Saga, the first game, came out in June 2010 in Japan."),
+    ]) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("When was Orbit Saga X released in Japan?")
+    assert answer.text.startswith("April 29, 2015 [1]."), answer.text
+
+
+@pytest.mark.parametrize(("sentence", "published", "resolved"), [
+    # a month after the publication month is last year's in a report of the past ...
+    ("The statue was unveiled in July.", "2021-03-02", "July 2020"),
+    # ... and this year's when the sentence looks ahead, however it says so
+    ("Harry is headed across the pond in two weeks for the awards in London on September 8.", "2025-08-22", "8 September 2025"),
+    ("The summit is expected in October.", "2025-08-22", "October 2025"),
+])
+def test_a_month_without_a_year_takes_its_year_from_the_article(sentence, published, resolved):
+    from datetime import date
+
+    from rag.dates import resolve
+
+    assert [label for *_, label in resolve(sentence, date.fromisoformat(published))] == [resolved]

@@ -105,3 +105,15 @@ def test_offsets_always_match_the_article_text(text, sizes):
     text = text.strip()
     if text:
         check_chunks(Article("x", text), *sizes)
+
+
+def test_the_sentences_of_a_quotation_are_sentences():
+    """pysbd keeps a quotation whole; an answer should quote the one sentence of it that answers."""
+    text = 'The source urged: "After 20 months apart, the time is right. This is not about grand gestures. Mr. Smith agreed." Then it rained.'
+    pieces = [text[a:b] for a, b in sentence_spans(text)]
+    assert pieces == [
+        'The source urged: "After 20 months apart, the time is right.',
+        "This is not about grand gestures.",
+        'Mr. Smith agreed."',
+        "Then it rained.",
+    ]
