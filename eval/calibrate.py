@@ -8,7 +8,7 @@ Each --set is NAME=INDEX_DIR:QUESTIONS.jsonl (build the index first with `rag in
 question is answered once with abstention off, keeping the answer's confidence; then each
 threshold is judged as if it had been applied. The rule: the highest abstention recall (summed
 over the sets) with false abstentions at most --max-false on every set; ties go to the higher
-threshold. It prints the table and the choice; copying it into rag/answer.py is a reviewed change.
+accuracy (summed over the sets), then to the higher threshold. It prints the table and the choice; copying it into rag/answer.py is a reviewed change.
 """
 
 from __future__ import annotations
@@ -68,9 +68,11 @@ def main() -> None:
         )
         print(f"{threshold:.2f}  {cells}")
         if all(r["false_abstention"] <= args.max_false for r in results.values()):
-            feasible.append((sum(r["abstention_recall"] or 0 for r in results.values()), threshold))
-    best = max(feasible, default=(0.0, 0.0))
-    print(f"abstain below: {best[1]:.2f} (rag/answer.py has {open_value()})")
+            recall = sum(r["abstention_recall"] or 0 for r in results.values())
+            accuracy = sum(r["accuracy"] for r in results.values())
+            feasible.append((round(recall, 6), round(accuracy, 6), threshold))
+    best = max(feasible, default=(0.0, 0.0, 0.0))
+    print(f"abstain below: {best[2]:.2f} (rag/answer.py has {open_value()})")
 
 
 def open_value() -> str:

@@ -33,12 +33,13 @@ from .retrieval import Passage
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2 and RGB
 #: question sets: the most unanswerable questions abstained with false abstentions at most 0.1
 #: on each set.
-ABSTAIN_BELOW = 0.59
+ABSTAIN_BELOW = 0.48
 MAX_SENTENCES = 3
 MAX_WORDS = 80
 EMBED_TOP = 24
 CLASH = 0.5
 NEAR, FAR = 4, 0.7  # an answer within NEAR words of what the question asks about counts fully
+ASTRAY, ASTRAY_COST = 15, 0.2  # an answer further than this from it costs this much confidence
 CLOSE = 0.95  # of a report's best score: sentences this close count as tied
 AGREE = 0.8  # of the best score: a sentence this close that gives the same date more fully leads
 BORROWED = 0.5  # weight of the context words a follow-up borrowed from the previous turn
@@ -102,6 +103,7 @@ class Sentence:
     vote: float = 0.0  # share of the evidence that agrees with this sentence's answer
     novelty: float = 0.0  # share of its words the question does not already say
     clash: float = 0.0  # 1 when it is about another year or quarter than the one asked
+    reach: int = 0  # words between its nearest answer of the asked kind and what the question asks about
     parts: tuple[tuple[int, int], ...] = ()  # the sentences quoted (an antecedent and its pronoun)
     extras: list[str] = field(default_factory=list)
 
@@ -137,7 +139,7 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     top.sort(key=lambda s: -s.score())
     passages = _by_evidence(passages, top)
     best = top[0]
-    confidence = _confidence(question, best)
+    confidence = _confidence(question, best) - _astray(question, best)
     if confidence < ABSTAIN_BELOW:
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=confidence)
 
@@ -220,6 +222,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 distance = _distances(focus, read, extras)
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
+                s.reach = min(distance.values(), default=len(text.split()))
             else:
                 new = tokens - set(q.terms)
                 s.typed = min(1.0, len(new) / 4)
@@ -356,6 +359,13 @@ def _confidence(q: Question, s: Sentence) -> float:
     evidence = 0.5 * coverage + 0.25 * (s.names if q.names else coverage) + 0.25 * (s.hard if q.hard else coverage)
     typed = s.typed if q.kind is not Kind.OTHER else max(0.5, s.typed)
     return 0.95 * evidence + 0.06 * typed + 0.44 * max(0.0, s.cosine)
+
+
+def _astray(q: Question, s: Sentence) -> float:
+    """What the answer's distance from the question costs the decision to answer at all: "Where
+    will Harry stay?" is not answered by a place named twenty words from any word of it. Only
+    the best sentence pays it; among answering sentences, `typed` already prefers the near."""
+    return ASTRAY_COST * (q.kind is not Kind.OTHER and s.reach > ASTRAY)
 
 
 def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Sentence]:
