@@ -315,23 +315,25 @@ def _as_read(q: Question, s: Sentence) -> str:
 
 def _vote(kind: Kind, sentences: list[Sentence]) -> None:
     """Agreement across sources: news repeats the right answer more often than any single
-    wrong one, so each candidate answer is weighed by the scores of the other sentences stating
-    it (a sentence's own score already counts once)."""
+    wrong one, so each candidate answer is weighed by the scores of the other sentences that
+    give it as their answer (a sentence's own score already counts once). A sentence that only
+    mentions it does not vote: "London", the scene of every sentence about a London visit, is
+    not thereby where the King will be."""
     weights = [max(0.0, s.score()) * (0.2 if s.clash else 1.0) for s in sentences]
     total = sum(weights) or 1.0
-    keys = [{canonical(kind, x) for x in s.extras[:VOTED]} for s in sentences]
-    lowered = [s.text.lower() for s in sentences]
+    keys = [{k for k in (canonical(kind, x) for x in s.extras[:VOTED]) if len(k) >= 3} for s in sentences]
     for s, own, weight in zip(sentences, keys, weights):
         support = 0.0
         for value in own:
-            if len(value) < 3:
-                continue
-            if kind is Kind.DATE:
-                agree = sum(w for w, other in zip(weights, keys) if value in other)
-            else:
-                agree = sum(w for w, text in zip(weights, lowered) if value in text)
+            agree = sum(w for w, other in zip(weights, keys) if any(_same_answer(kind, value, o) for o in other))
             support = max(support, agree - weight)
         s.vote = support / total
+
+
+def _same_answer(kind: Kind, a: str, b: str) -> bool:
+    """Dates must agree exactly ("7-21"); names and numbers may be shortened ("Barty", "Ashleigh
+    Barty")."""
+    return a == b if kind is Kind.DATE else a in b or b in a
 
 
 # A sentence that starts by pointing back ("It was released on…") is quoted with its antecedent;
