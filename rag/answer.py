@@ -406,19 +406,21 @@ def _most_specific(q: Question, ranked: list[Sentence]) -> list[Sentence]:
 
 def _fullest(q: Question, ranked: list[Sentence], best: Sentence) -> Sentence:
     """The sentence that gives the best sentence's date most fully: one source writes "released
-    in Japan on April 29", another "on April 29, 2015"; they agree, and the second answers."""
-    if q.kind is not Kind.DATE or not best.extras:
+    in Japan on April 29", another "on April 29, 2015"; they agree, and the second answers. A
+    bare year is not completed: many dates fall in one year."""
+    said = date_parts(best.extras[0]) if q.kind is Kind.DATE and best.extras else (None, None, None)
+    if said[0] is None:
         return best
-    month, day, year = date_parts(best.extras[0])
-    if month is None:
-        return best
-
-    def agrees(s: Sentence) -> bool:
-        other = date_parts(s.extras[0]) if s.extras else (None, None, None)
-        return other[0] == month and (day is None or other[1] == day) and (year is None or other[2] == year)
-
-    agreeing = [s for s in ranked if not s.clash and s.score() >= AGREE * best.score() and agrees(s)]
+    agreeing = [
+        s for s in ranked
+        if not s.clash and s.score() >= AGREE * best.score() and s.extras and _refines(said, date_parts(s.extras[0]))
+    ]
     return max(agreeing, key=lambda s: (strength(q.kind, s.extras[0]), s.score()), default=best)
+
+
+def _refines(said: tuple, more: tuple) -> bool:
+    """`more` gives every part of the date `said` gives, and the same."""
+    return all(x is None or x == y for x, y in zip(said, more))
 
 
 def _answer_value(q: Question, s: Sentence) -> str:
