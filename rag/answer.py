@@ -143,7 +143,8 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     if confidence < ABSTAIN_BELOW:
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=confidence)
 
-    chosen = [_fullest(question, top, best)]
+    # a month or day from one source, the year from another that agrees ("April 29", "April 29, 2015")
+    chosen = [_fullest(question, top, AGREE) if _month_named(question, best) else best]
     dated = _by_date(question, top, best)
     if dated:
         chosen = dated
@@ -380,7 +381,7 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
     confident = [s for s in ranked if s.passage.published and _confidence(q, s) >= ABSTAIN_BELOW and (q.kind is Kind.OTHER or s.typed > 0)]
     scoped = [s for s in confident if s.passage.published[:4] in q.years]
     if scoped:  # "per the 2021 report", "as of December 2021": the reports of that year answer
-        return _most_specific(q, scoped)
+        return [_fullest(q, scoped)]
     if not q.recency:
         if q.kind is Kind.OTHER:
             return []  # sentences always differ in wording; only typed answers can disagree
@@ -392,30 +393,34 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
         return []
     newest = [s for s in confident if s.passage.published == days[0]]
     older = [s for s in confident if s.passage.published < days[0]]
-    return _most_specific(q, newest) + _most_specific(q, older)
+    return [_fullest(q, newest)] + ([_fullest(q, older)] if older else [])
 
 
-def _most_specific(q: Question, ranked: list[Sentence]) -> list[Sentence]:
-    """Of the sentences that score within CLOSE of the best of one report, the one with the most
-    complete answer: "at the funeral in April [2021]" rather than "earlier this year"."""
-    if not ranked:
-        return []
-    close = [s for s in ranked if s.score() >= CLOSE * ranked[0].score()]
-    return [max(close, key=lambda s: (max((strength(q.kind, x) for x in s.extras), default=0.0), s.score()))]
+def _fullest(q: Question, ranked: list[Sentence], close: float = CLOSE) -> Sentence:
+    """Of the sentences that score within `close` of the best (`ranked[0]`) and give the same
+    answer, the one that gives it most fully: one source writes "released in Japan on April 29",
+    another "on April 29, 2015"; a report says "earlier this year" and, a line later, "at the
+    funeral in April [2021]". A different answer never wins for being more precise."""
+    best = ranked[0]
+    fullness = {id(s): f for s in ranked if s.score() >= close * best.score() and (best.clash or not s.clash)
+                if (f := _fullness(q, best, s)) is not None}
+    return max((s for s in ranked if id(s) in fullness), key=lambda s: (fullness[id(s)], s.score()), default=best)
 
 
-def _fullest(q: Question, ranked: list[Sentence], best: Sentence) -> Sentence:
-    """The sentence that gives the best sentence's date most fully: one source writes "released
-    in Japan on April 29", another "on April 29, 2015"; they agree, and the second answers. A
-    bare year is not completed: many dates fall in one year."""
-    said = date_parts(best.extras[0]) if q.kind is Kind.DATE and best.extras else (None, None, None)
-    if said[0] is None:
-        return best
-    agreeing = [
-        s for s in ranked
-        if not s.clash and s.score() >= AGREE * best.score() and s.extras and _refines(said, date_parts(s.extras[0]))
-    ]
-    return max(agreeing, key=lambda s: (strength(q.kind, s.extras[0]), s.score()), default=best)
+def _fullness(q: Question, best: Sentence, other: Sentence) -> float | None:
+    """How fully `other` gives `best`'s answer (`strength`), None when it gives another one."""
+    if other is best or not best.extras:
+        return max((strength(q.kind, x) for x in other.extras), default=0.0)
+    if q.kind is Kind.DATE:
+        said = next((p for p in map(date_parts, best.extras) if p != (None, None, None)), None)
+        same = [x for x in other.extras if said is None or _refines(said, date_parts(x))]
+    else:
+        same = [x for x in other.extras if best.extras[0].lower() in x.lower()]
+    return max((strength(q.kind, x) for x in same), default=None)
+
+
+def _month_named(q: Question, s: Sentence) -> bool:
+    return q.kind is Kind.DATE and bool(s.extras) and date_parts(s.extras[0])[0] is not None
 
 
 def _refines(said: tuple, more: tuple) -> bool:

@@ -73,11 +73,15 @@ def test_every_sentence_is_cited_and_the_answer_is_short(seed_index, seed_articl
     assert len(MARKER.sub("", answer.text).split()) <= MAX_WORDS, answer.text
 
 
-def test_the_harry_answer_is_dated_and_newest_first(seed_index, seed_articles):
-    answer = seed_index.ask(HARRY)
+@pytest.mark.parametrize("question", [HARRY, "When did Harry last see King Charles?"])
+def test_the_harry_answer_is_dated_and_newest_first(seed_index, seed_articles, question):
+    """The newest report's answer leads, however the question names Charles: a nearby sentence
+    with a more precise date ("September 8", the coming visit) is another answer, not a fuller
+    one."""
+    answer = seed_index.ask(question)
 
     assert not answer.abstained
-    assert "February 2024" in answer.text, answer.text
+    assert answer.text.startswith("February 2024"), answer.text
     check_citations(answer, seed_articles)
     dates = [c.passage.published for c in answer.citations]
     assert any(d.startswith("2025-") for d in dates) and "2021-12-03" in dates, dates
