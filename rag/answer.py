@@ -25,7 +25,7 @@ import numpy as np
 
 from .chunking import contextualize
 from .conversation import own_words
-from .dates import annotate, date_parts, human, spelled_out
+from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import tokenize
 from .question import MONEY_RE, YEAR_RE, Kind, Question, canonical, strength, typed_spans
 from .retrieval import Passage
@@ -220,6 +220,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 read = annotate(text, passage.published_date) if q.kind is Kind.DATE else text
                 read = _undated(read)
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (not q.money or MONEY_RE.search(x))]
+                if q.kind is Kind.DATE and q.tense and passage.published_date:
+                    extras = [x for x in extras if not _wrong_side(q.tense, x, read, passage.published_date)]
                 distance = _distances(focus, read, extras)
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
@@ -229,6 +231,16 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 s.typed = min(1.0, len(new) / 4)
             out.append(s)
     return out
+
+
+def _wrong_side(tense: str, extra: str, read: str, published) -> bool:
+    """A date after its report answers no "When did…?": "the trip on September 8" in an August
+    article is a plan, not when they last met; a date before it answers no "When will…?". A
+    date without a year is placed by the resolution `annotate` wrote after it ("[8 September 2025]")."""
+    at = read.find(extra)
+    label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 and date_parts(extra)[2] is None else None
+    placed = side(label.group(1) if label else extra, published)
+    return placed == (-1 if tense == "future" else 1)
 
 
 def _focus(q: Question) -> set[str]:

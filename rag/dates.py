@@ -108,6 +108,18 @@ def date_parts(expression: str) -> tuple[int | None, int | None, int | None]:
     )
 
 
+def side(expression: str, published: date) -> int:
+    """-1 when the date `expression` names is before `published`, 1 when after, 0 when it is
+    the same day, month or year (as precisely as it says) or names no year."""
+    month, day, year = date_parts(expression)
+    if year is None:
+        return 0
+    said = (year, month, day)
+    then = (published.year, published.month, published.day)[: 1 + (month is not None) + (month is not None and day is not None)]
+    said = said[: len(then)]
+    return (said > then) - (said < then)
+
+
 def spelled_out(expression: str) -> str | None:
     """"21st July 2017", "Jul. 21, 2017" or "July 21 of 2017" as "July 21, 2017" (and "June
     2020" for a month and year), so answers read alike whatever each source wrote; None when

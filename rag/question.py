@@ -72,6 +72,8 @@ _RECENCY = re.compile(
     r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of)\b",
     re.IGNORECASE,
 )
+_FUTURE_ASKED = re.compile(r"\b(?:will|shall|going to|next|upcoming|expected|due|planned|plans?|scheduled|set to)\b", re.I)
+_PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _MONEY_ASKED = re.compile(
     r"\bhow much (?:money|cash|did|does|do|will|would|was|were|is|are|has|have)\b.*\b(?:raise|cost|pay|paid|earn|spend|spent|"
@@ -98,6 +100,7 @@ class Question:
     numbers: tuple[str, ...]  # other hard tokens: quarters, ordinals, plain numbers
     recency: bool  # asks about the latest state ("last", "current", "still")
     wants_list: bool
+    tense: str = ""  # "past" ("When did they last meet?"), "future" ("When will they meet?") or ""
     weights: tuple[float, ...] = ()  # of `terms`: rarer words count more (inverse document frequency)
 
     def coverage(self, tokens: set[str]) -> float:
@@ -141,6 +144,7 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
         numbers=numbers,
         recency=bool(_RECENCY.search(text)),
         wants_list=bool(_LIST.search(text)),
+        tense="future" if _FUTURE_ASKED.search(text) else "past" if _PAST_ASKED.search(text) else "",
     )
 
 

@@ -258,3 +258,24 @@ def test_a_month_without_a_year_takes_its_year_from_the_article(sentence, publis
     from rag.dates import resolve
 
     assert [label for *_, label in resolve(sentence, date.fromisoformat(published))] == [resolved]
+
+
+def test_when_will_is_answered_by_a_plan_and_when_did_by_what_happened(seed_index):
+    """Dates after their report are plans: they answer "When will…?", never "When did…?"."""
+    will = seed_index.ask("When will Harry see Charles?")
+    assert will.text.startswith("September") and "2025" in will.text.split("[1]")[0], will.text
+    did = seed_index.ask("When did Harry last see King Charles?")
+    assert "September 8" not in did.text.split("[1]")[0], did.text
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("8 September 2025", 1), ("September 2025", 1), ("2026", 1),
+    ("August 2025", 0), ("2025", 0), ("May 3", 0),  # as precise as it says; no year, no side
+    ("August 1, 2025", -1), ("February 2024", -1),
+])
+def test_a_date_lies_before_or_after_its_report(expression, expected):
+    from datetime import date
+
+    from rag.dates import side
+
+    assert side(expression, date(2025, 8, 22)) == expected
