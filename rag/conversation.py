@@ -7,11 +7,11 @@ Without an LLM we rewrite with two rules, applied to the latest earlier question
   possessive or article ("his father" for "his brother"): "When did Harry last see Charles?" +
   "And William?" → "When did Harry last see William?".
 * Anything else that leans on the earlier turn (a pronoun such as it/they/he/that, or a question
-  with no name of its own): the earlier question's names and key words, and the names in the
-  earlier answer, are added in brackets as context: "Where is it being held? (WellChild Awards
-  London)". The context finds the passages; the answerer weighs the question's own words more
-  (`own_words`, answer.BORROWED), so "where did they meet? (… summit …)" is answered by where
-  they met, not by the summit.
+  with no name of its own): the earlier question's names and the earlier answer's, then the
+  earlier question's key words and years, are added in brackets as context: "Where is it being
+  held? (Harry, London, September, WellChild Awards; event attend)". The context finds the
+  passages; the answerer weighs the question's own words more (`own_words`, answer.BORROWED),
+  so "where did they meet? (… summit …)" is answered by where they met, not by the summit.
 
 A question that stands on its own is left alone.
 """
@@ -106,25 +106,28 @@ _BRACKETED = re.compile(r" \([^()]*\)$")
 
 
 def _context(previous: str, answer: str, question: str) -> str:
-    prior = analyse(previous)
-    words = list(prior.names)
-    known = {w.lower() for w in question.split()}
-    for match in NAME_RE.finditer(answer):
-        name = " ".join(w for w in match.group().split() if w.lower() not in _STOP and w.lower() not in _STARTERS)
-        if name:
-            words.append(name)
-    content = [w for w in re.findall(r"[A-Za-z][\w'-]+", previous) if w.lower() not in _STOP and len(w) > 2]
-    seen: set[str] = set()
-    out = []
-    for word in words + content:
-        key = word.lower()
-        if key not in seen and key not in known:
-            seen.add(key)
-            out.append(word)
-    return " ".join(out[:10])
+    """The earlier turn's names as written, comma-separated so that they stay apart when the
+    question is analysed again, then its key words and years: "Meredith Maines, Tobyn Andreae;
+    took part secret peace summit"."""
+    skip = _STOP | _STARTERS
+    names = [
+        name for match in (*NAME_RE.finditer(previous), *NAME_RE.finditer(answer))
+        if (name := " ".join(w for w in match.group().split() if w.lower() not in skip).strip(" .,;:?!"))
+    ]
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]+", previous) if w.lower() not in _STOP and len(w) > 2]
+    words += YEAR_RE.findall(previous)  # "As of late 2021, …?" then "And after that?": still 2021
+    seen = {w.lower() for w in question.split()}
+    kept_names: list[str] = []
+    kept_words: list[str] = []
+    for word, kept in [(n, kept_names) for n in names] + [(w, kept_words) for w in words]:
+        if word.lower() not in seen and len(kept_names) + len(kept_words) < 10:
+            seen.add(word.lower())
+            seen.update(word.lower().split())  # "Harry" is not repeated after "Prince Harry"
+            kept.append(word)
+    return "; ".join(part for part in (", ".join(kept_names), " ".join(kept_words)) if part)
 
 
-_STARTERS = {"the", "he", "she", "it", "yes", "no", "reportedly", "according", "a", "an", "in", "on", "at"}
+_STARTERS = {"the", "he", "she", "it", "yes", "no", "reportedly", "according", "a", "an", "in", "on", "at", "as", "of", "if", "so", "but"}
 _STOP = {
     "what", "when", "where", "who", "whom", "whose", "which", "why", "how", "did", "does", "the", "and",
     "was", "were", "are", "is", "will", "would", "could", "about", "with", "for", "his", "her", "their",
