@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 import numpy as np
 
@@ -233,7 +234,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     return out
 
 
-def _wrong_side(tense: str, extra: str, read: str, published) -> bool:
+def _wrong_side(tense: str, extra: str, read: str, published: date) -> bool:
     """A date after its report answers no "When did…?": "the trip on September 8" in an August
     article is a plan, not when they last met; a date before it answers no "When will…?". A
     date without a year is placed by the resolution `annotate` wrote after it ("[8 September 2025]")."""
