@@ -164,7 +164,7 @@ def _named(name: str, lowered: str, title: str) -> float:
     if name in lowered or name in title:
         return 1.0
     words = [w for w in name.split() if w not in _TITLE_WORDS]
-    if len(words) == len(name.split()) == 1 or not all(w.isalpha() and len(w) > 2 for w in words):
+    if len(words) == len(name.split()) == 1 or not all(re.fullmatch(r"[^\W\d_][\w'’.-]+", w) and len(w) > 2 for w in words):
         return 0.0  # "Harry" or "Diablo 3": nothing shorter names the same one
     return 0.75 * any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)
 

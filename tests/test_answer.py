@@ -293,3 +293,12 @@ def test_a_follow_up_keeps_the_earlier_names_apart_and_its_year():
     }])
     assert {"meredith maines", "tobyn andreae"} <= set(analyse(rewritten).names), rewritten
     assert "2021" in standalone("And after that?", ["As of late 2021, when had Harry and Charles last met?"])
+
+
+def test_part_of_a_name_names_it_even_with_an_apostrophe():
+    """News says "Valhalla" after the first "Assassin's Creed Valhalla", as it says "Macron"."""
+    from rag.answer import _named
+
+    assert _named("assassin's creed valhalla", "valhalla was released on november 10, 2020.", "") == 0.75
+    assert _named("emmanuel macron", "macron won.", "") == 0.75
+    assert _named("diablo 3", "diablo was a disaster.", "") == 0.0  # "Diablo" alone is another game
