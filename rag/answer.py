@@ -222,7 +222,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 read = _undated(read)
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (not q.money or MONEY_RE.search(x))]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
-                    extras = [x for x in extras if not _wrong_side(q.tense, x, read, passage.published_date)]
+                    extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
                 distance = _distances(focus, read, extras)
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
@@ -234,14 +234,18 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     return out
 
 
-def _wrong_side(tense: str, extra: str, read: str, published: date) -> bool:
-    """A date after its report answers no "When did…?": "the trip on September 8" in an August
-    article is a plan, not when they last met; a date before it answers no "When will…?". A
-    date without a year is placed by the resolution `annotate` wrote after it ("[8 September 2025]")."""
+def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
+    """A date before its report answers no "When will…?", and a date after it answers no "When
+    did they last…?": "the trip on September 8" in an August article is a plan, not the last
+    time they met. (A plain "When was it released?" may be answered by an announcement that
+    gives the date to come.) A date without a year is placed by the resolution `annotate` wrote
+    after it ("[8 September 2025]")."""
+    if q.tense == "past" and not q.recency:
+        return False
     at = read.find(extra)
     label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 and date_parts(extra)[2] is None else None
     placed = side(label.group(1) if label else extra, published)
-    return placed == (-1 if tense == "future" else 1)
+    return placed == (-1 if q.tense == "future" else 1)
 
 
 def _focus(q: Question) -> set[str]:

@@ -302,3 +302,19 @@ def test_part_of_a_name_names_it_even_with_an_apostrophe():
     assert _named("assassin's creed valhalla", "valhalla was released on november 10, 2020.", "") == 0.75
     assert _named("emmanuel macron", "macron won.", "") == 0.75
     assert _named("diablo 3", "diablo was a disaster.", "") == 0.0  # "Diablo" alone is another game
+
+
+def test_an_announced_date_answers_when_it_happened(tmp_path):
+    """A report written before a launch gives its date to come; "When was it released?" is
+    answered by it (only "When did they last…?" refuses a date after its report)."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({
+        "id": "orbit", "title": "Orbit Phone 11 announced", "source": "wire", "published": "2019-08-01",
+        "text": "Kepler unveiled the Orbit Phone 11 on Thursday. The Orbit Phone 11 will be released on September 20.",
+    }) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("When was the Orbit Phone 11 released?")
+    assert answer.text.startswith("September 20, 2019"), answer.text
