@@ -8,7 +8,8 @@ Each --set is NAME=INDEX_DIR:QUESTIONS.jsonl (build the index first with `rag in
 question is answered once with abstention off, keeping the answer's confidence; then each
 threshold is judged as if it had been applied. The rule: the highest abstention recall (summed
 over the sets) with false abstentions at most --max-false on every set; ties go to the higher
-accuracy (summed over the sets), then to the higher threshold. It prints the table and the choice; copying it into rag/answer.py is a reviewed change.
+accuracy (summed over the sets), then to the higher threshold. It prints the table and the
+choice; copying it into rag/answer.py is a reviewed change.
 """
 
 from __future__ import annotations

@@ -185,9 +185,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     focus = _focus(q)
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
-        passage_tokens = set(tokenize(passage.text + " " + passage.title))
         spans = passage.sentences or ((passage.start, passage.end),)
         said = [set(tokenize(passage.text[a - passage.start : b - passage.start])) for a, b in spans]
+        passage_tokens = set(tokenize(passage.title)).union(*said)
         for i, (start, end) in enumerate(spans):
             parts: tuple[tuple[int, int], ...] = ((start, end),)
             if i and _ANAPHOR.match(passage.text, start - passage.start):
@@ -419,9 +419,11 @@ def _fullest(q: Question, ranked: list[Sentence], close: float = CLOSE) -> Sente
     another "on April 29, 2015"; a report says "earlier this year" and, a line later, "at the
     funeral in April [2021]". A different answer never wins for being more precise."""
     best = ranked[0]
-    fullness = {id(s): f for s in ranked if s.score() >= close * best.score() and (best.clash or not s.clash)
-                if (f := _fullness(q, best, s)) is not None}
-    return max((s for s in ranked if id(s) in fullness), key=lambda s: (fullness[id(s)], s.score()), default=best)
+    same = [
+        (full, s) for s in ranked
+        if s.score() >= close * best.score() and (best.clash or not s.clash) and (full := _fullness(q, best, s)) is not None
+    ]
+    return max(same, key=lambda f: (f[0], f[1].score()), default=(0.0, best))[1]
 
 
 def _fullness(q: Question, best: Sentence, other: Sentence) -> float | None:

@@ -95,21 +95,24 @@ def sentence_spans(text: str) -> list[Span]:
     return spans
 
 
-_QUOTED_END = re.compile(r"(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No|Co))(?<!\bMrs|\bInc|\bLtd|\bGen|\bGov|\bSen|\bRep)(?<![A-Z])[.!?]+(?=\s+[A-Z])")
+#: a quotation mark, or a sentence end (not after "Mr", "Inc" or an initial) before a capital
+_QUOTE_OR_END = re.compile(
+    r"[“”\"]|(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No|Co))(?<!\bMrs|\bInc|\bLtd|\bGen|\bGov|\bSen|\bRep)(?<![A-Z])[.!?]+(?=\s+[A-Z])"
+)
 
 
 def _quoted_ends(sentence: str) -> list[int]:
     """Ends of the sentences inside a quotation that pysbd keeps whole: 'The source urged:
     "After 20 months apart… take that step. This is not about… The priority is…"' is three
     claims, and an answer quotes the one that answers."""
-    ends, open_at = [], None
-    for match in re.finditer(r"[“”\"]|" + _QUOTED_END.pattern, sentence):
+    ends, quoting = [], False
+    for match in _QUOTE_OR_END.finditer(sentence):
         mark = match.group()
-        if mark in "“\"" and open_at is None and (mark == "“" or match.start() == 0 or not sentence[match.start() - 1].isalnum()):
-            open_at = match.start()
+        if mark in "“\"" and not quoting and (mark == "“" or not sentence[: match.start()][-1:].isalnum()):
+            quoting = True
         elif mark in "”\"":
-            open_at = None
-        elif open_at is not None:
+            quoting = False
+        elif quoting:
             ends.append(match.end())
     return ends
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .question import YEAR_RE
+
 MONTH_NAMES = [
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
@@ -98,7 +100,7 @@ def date_parts(expression: str) -> tuple[int | None, int | None, int | None]:
     """(month, day, year) of the first date `expression` names, None for each part it leaves out."""
     match = _PARTS.search(expression)
     if not match:
-        year = re.search(r"\b(?:1[89]\d\d|20\d\d)\b", expression)
+        year = YEAR_RE.search(expression)
         return None, None, int(year.group()) if year else None
     day = match.group("d1") or match.group("d2")
     return (

@@ -237,7 +237,7 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
         return tuple(m.group() for m in DURATION_RE.finditer(sentence))
     if kind is Kind.NUMBER:
         # "September 8" and "2019" are days and years, not counts or amounts
-        dated = [m.span() for m in DATE_RE.finditer(sentence) if re.search(r"[A-Za-z]", m.group()) or m.start() == 0 or sentence[m.start() - 1] not in "$£€¥"]
+        dated = [m.span() for m in DATE_RE.finditer(sentence) if not sentence[: m.start()].endswith(("$", "£", "€", "¥"))]
         return tuple(
             m.group() for m in NUMBER_RE.finditer(sentence)
             if not any(a <= m.start() and m.end() <= b for a, b in dated)
