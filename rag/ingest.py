@@ -150,8 +150,11 @@ def ingest(
     with store.session(write=True):
         store.claim(embedder.name, lambda: embedder.dim)
         current = store.articles()
+        unsettled = store.unsettled()  # an earlier ingest died before announcing its commits
     work = plan(corpus.load(paths, max_file_mb=max_file_mb), current)
     todo = work.new + work.changed
+    if todo:
+        store.unsettle()
 
     chunked = [(article, chunk_article(article, chunk_tokens, chunk_overlap)) for article in todo]
     total = sum(len(chunks) for _, chunks in chunked)
@@ -177,7 +180,7 @@ def ingest(
     with store.session(write=True):
         orphans = store.orphan_chunks(store.articles())
         store.delete_ids(orphans)
-        if todo or orphans:
+        if todo or orphans or unsettled:
             store.bump()
     cleaned = len(orphans)
     report = IngestReport(

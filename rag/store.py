@@ -262,10 +262,7 @@ class Store:
 
     @_session(write=False)
     def model(self) -> tuple[str, int] | None:
-        collection = self.chunks()
-        if collection is None:
-            return None
-        meta = self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
+        meta = self._metadata()
         return (meta["model"], int(meta["dim"])) if "model" in meta else None
 
     @_session(write=True)
@@ -293,22 +290,34 @@ class Store:
 
     @_session(write=False)
     def generation(self) -> str:
-        collection = self.chunks()
-        if collection is None:
-            return ""
-        meta = self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
-        return str(meta.get("generation", ""))
+        return str(self._metadata().get("generation", ""))
+
+    @_session(write=True)
+    def unsettle(self) -> None:
+        """Mark that the manifest is about to change. A writer killed before its `bump` leaves
+        the mark, so the next writer announces what the killed one committed."""
+        self._update_metadata(unsettled=True)
+
+    @_session(write=False)
+    def unsettled(self) -> bool:
+        return bool(self._metadata().get("unsettled", False))
 
     @_session(write=True)
     def bump(self) -> None:
-        self._update_metadata(generation=_token())
+        """Announce a changed manifest to every reader (a new generation token)."""
+        self._update_metadata(generation=_token(), unsettled=False)
+
+    def _metadata(self) -> dict[str, Any]:
+        collection = self.chunks()
+        if collection is None:
+            return {}
+        return self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
 
     def _update_metadata(self, **changes: Any) -> None:
         """Chroma's `modify` replaces the whole metadata: merge, or the model record is lost and
         the next ingest with another model would silently mix vectors."""
         collection = self.chunks(create=True)
-        current = self._call(lambda: self.client.get_collection(collection.name, embedding_function=None).metadata) or {}
-        kept = {k: v for k, v in current.items() if not k.startswith("hnsw:")}
+        kept = {k: v for k, v in self._metadata().items() if not k.startswith("hnsw:")}
         self._call(lambda: collection.modify(metadata={**kept, **changes}))
 
     # ---- articles ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from conftest import raw_collection, reopen
 
 from rag.chunking import chunk_article
 from rag.corpus import load
-from rag.ingest import chunk_metadata
+from rag.ingest import chunk_metadata, record_of
 
 OLD = " ".join(f"Old sentence {i} says the ferry to Harwick sailed at dawn with {i} passengers aboard." for i in range(30))
 NEW = " ".join(f"New sentence {i} says the ferry to Harwick was cancelled because of fog." for i in range(12))
@@ -16,6 +16,18 @@ NEW = " ".join(f"New sentence {i} says the ferry to Harwick was cancelled becaus
 
 def chunks_of(index, doc_id: str) -> dict:
     return raw_collection(index).get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+
+
+def put_chunks_of(index, article) -> list:
+    """Write an article's chunks as an ingest does before its commit point."""
+    chunks = chunk_article(article)
+    index.store.put_chunks(
+        ids=[c.id(article.version) for c in chunks],
+        texts=[c.text for c in chunks],
+        vectors=index.embedder.encode([c.text for c in chunks]),
+        metadatas=[chunk_metadata(article, c) for c in chunks],
+    )
+    return chunks
 
 
 def test_second_ingest_adds_nothing(empty_index, tmp_path):
@@ -138,13 +150,7 @@ def test_leftovers_of_an_interrupted_ingest_are_invisible_then_cleaned(empty_ind
     empty_index.ingest([folder])
     article = next(a for a in load([folder / "ferry.txt"]))
     half_written = article.__class__(**{**article.__dict__, "text": NEW})  # the next version, never committed
-    chunks = chunk_article(half_written)
-    empty_index.store.put_chunks(
-        ids=[c.id(half_written.version) for c in chunks],
-        texts=[c.text for c in chunks],
-        vectors=empty_index.embedder.encode([c.text for c in chunks]),
-        metadatas=[chunk_metadata(half_written, c) for c in chunks],
-    )
+    chunks = put_chunks_of(empty_index, half_written)
     empty_index.store.bump()
 
     reader = reopen(empty_index)
@@ -166,3 +172,26 @@ def test_progress_reports_chunks_embedded(empty_index, tmp_path):
 
     assert seen[0] == (0, report.chunks) and seen[-1] == (report.chunks, report.chunks)
     assert report.chunks == len(chunks_of(empty_index, "ferry")["ids"]) > 1
+
+
+def test_commits_of_a_killed_ingest_are_announced_by_the_next(empty_index, tmp_path):
+    """An ingest killed after committing articles and removing the old chunks, but before
+    announcing them (a new generation), leaves its mark; the next ingest, even with nothing to do, announces them, so readers in other
+    processes do not keep serving the old versions from their BM25 copy."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(OLD)
+    empty_index.ingest([folder])
+    (folder / "ferry.txt").write_text(NEW)
+    empty_index.store.unsettle()  # what the killed ingest did first ...
+    article = next(a for a in load([folder / "ferry.txt"]))  # ... then it committed the new version
+    chunks = put_chunks_of(empty_index, article)
+    empty_index.store.put_articles([record_of(article, len(chunks))])
+    empty_index.store.delete_ids(empty_index.store.orphan_chunks(empty_index.store.articles()))  # and cleaned up
+    generation = raw_collection(empty_index).metadata["generation"]
+
+    report = reopen(empty_index).ingest([folder])
+
+    assert report.summary().startswith("0 added, 0 updated, 1 unchanged"), report.summary()
+    assert raw_collection(empty_index).metadata["generation"] != generation, "the commit is announced"
+    assert not empty_index.store.unsettled()
