@@ -28,7 +28,7 @@ from .chunking import contextualize
 from .conversation import own_words
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import tokenize
-from .question import MONEY_RE, YEAR_RE, Kind, Question, canonical, strength, typed_spans
+from .question import DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2 and RGB
@@ -127,7 +127,7 @@ NO_ANSWER = "The articles don't say. None of the retrieved passages answers this
 def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed, more: list[Passage] = ()) -> Answer:
     """Compose the answer to `question` from `passages` (best first) and the rest of their
     articles (`more`, read with the lowest prior); `embed` encodes texts."""
-    question = _weigh_own_words(question)
+    question = _weigh_own_words(recase(question, (p.text for p in [*passages, *more])))
     sentences = _candidates(question, list(passages) + list(more), primary=len(passages))
     if not sentences:
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages))
@@ -169,6 +169,17 @@ def _named(name: str, lowered: str, title: str) -> float:
     return 0.75 * any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)
 
 
+def _ends_alike(name: str, text: str) -> bool:
+    """The sentence gives the name's last word as a name (capitalised): "Valhalla" stands for
+    "Assassin's Creed Valhalla", but the "memorial service" is no "Thanksgiving Service"."""
+    last = re.sub(r"['’]s$", "", name).split()[-1]
+    return re.search(rf"\b{re.escape(last[:1].upper() + last[1:])}\b", text) is not None
+
+
+def _plain(text: str) -> str:
+    return text.lower().replace("’", "'")
+
+
 def _weigh_own_words(q: Question) -> Question:
     """A follow-up's own words weigh more than the context it borrowed: after "Who took part in
     the summit?", "where did they meet?" is answered by where they met, not by the summit."""
@@ -190,8 +201,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
         passage_tokens = set(tokenize(passage.title)).union(*said)
         for i, (start, end) in enumerate(spans):
             parts: tuple[tuple[int, int], ...] = ((start, end),)
-            if i and _ANAPHOR.match(passage.text, start - passage.start):
-                parts = (spans[i - 1], (start, end))  # "It was released on…": quote its antecedent too
+            if i and (_ANAPHOR.match(passage.text, start - passage.start) or _bare(passage.text[start - passage.start : end - passage.start])):
+                # "It was released on…", "Release date. December 1, 2017": quote its antecedent too
+                parts = (spans[i - 1], (start, end))
                 start = spans[i - 1][0]
             text = passage.text[start - passage.start : end - passage.start]
             if (passage.doc_id, start, end) in seen or len(text) < 12:
@@ -202,7 +214,11 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             s.novelty = len(tokens - set(q.terms)) / max(1, len(tokens))
             if _under_title(q, text, passage.title):
                 tokens |= set(tokenize(passage.title))
-            lowered = text.lower().replace("’", "'")
+            lowered = _plain(text)
+            if q.names:
+                # a name shortened to its last word is the one asked about: "Valhalla was
+                # released…" says every word of "Assassin's Creed Valhalla"
+                tokens |= {t for n in q.names if _named(n, lowered, "") and _ends_alike(n, text) for t in tokenize(n)}
             s.terms = q.coverage(tokens | _akin(q.terms, tokens))
             # read with its neighbours, half weight: a quotation's later sentences answer what its
             # first one introduced ("The source urged: '…' … The priority is privacy…")
@@ -211,7 +227,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             s.clash = float(_clash(q, text, passage.published))
             s.context = q.coverage(passage_tokens)
             if q.names:
-                s.names = sum(_named(n, lowered, passage.title.lower()) for n in q.names) / len(q.names)
+                s.names = sum(_named(n, lowered, _plain(passage.title)) for n in q.names) / len(q.names)
             if q.hard:
                 s.hard = sum(re.search(rf"\b{re.escape(h)}\b", lowered) is not None for h in q.hard) / len(q.hard)
                 if passage.published[:4] in q.years:  # "per the 2021 report"
@@ -365,10 +381,16 @@ _ANAPHOR = re.compile(
 )
 
 
+def _bare(text: str) -> bool:
+    """A value with no words around it ("December 1, 2017 ...", "$6.04 billion"): it says what
+    the sentence before it labels."""
+    return len(text) <= 40 and not re.search(r"[a-z]{2}", DATE_RE.sub("", text))
+
+
 def _restates(span: str, asked: str) -> bool:
     """True when every word of `span` is already in the question: not new information."""
-    words = [w for w in re.findall(r"\w+", span.lower()) if len(w) > 2 or w.isdigit()]
-    return not words or all(w in asked for w in words)
+    words = [w for w in re.findall(r"\w+", span.lower()) if len(w) > 1 or w.isdigit()]
+    return not words or all(re.search(rf"\b{w}", asked) for w in words)
 
 
 def _confidence(q: Question, s: Sentence) -> float:
@@ -385,7 +407,9 @@ def _astray(q: Question, s: Sentence) -> float:
     """What the answer's distance from the question costs the decision to answer at all: "Where
     will Harry stay?" is not answered by a place named twenty words from any word of it. Only
     the best sentence pays it; among answering sentences, `typed` already prefers the near."""
-    return ASTRAY_COST * (q.kind is not Kind.OTHER and s.reach > ASTRAY)
+    if q.kind is Kind.OTHER:
+        return 0.0
+    return 1.0 if not s.typed else ASTRAY_COST * (s.reach > ASTRAY)
 
 
 def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Sentence]:

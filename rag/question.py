@@ -9,8 +9,8 @@ many" so the answerer looks for a sentence that holds that kind of answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 
@@ -129,9 +129,11 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     )
     names = []
     for match in NAME_RE.finditer(text):
-        words = [w for w in match.group().split() if re.sub(r"['’]s$", "", w.lower()) not in _WH_WORDS]
+        words = [w for w in match.group().lower().split() if re.sub(r"['’]s$", "", w) not in _WH_WORDS]
+        while words and words[0] in _NOT_NAMES:  # "And William?", "In February"
+            words.pop(0)
         if words:
-            names.append(" ".join(words).lower().strip(" ?.,!'’"))
+            names.append(re.sub(r"['’]s$", "", " ".join(words).strip(" ?.,!'’")))
     recency_words = set(tokenize(" ".join(_RECENCY.findall(text))))
     terms = tuple(dict.fromkeys(t for t in tokenize(text) if t not in _WH_WORDS and t not in recency_words))
     return Question(
@@ -146,6 +148,51 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
         wants_list=bool(_LIST.search(text)),
         tense="future" if _FUTURE_ASKED.search(text) else "past" if _PAST_ASKED.search(text) else "",
     )
+
+
+def recase(q: Question, texts: Iterable[str]) -> Question:
+    """The names of a question typed all in lower case ("when did harry last see charles?"),
+    found in how the articles being read write its words: a word they capitalise inside a
+    sentence, and hardly ever write in lower case, is a name. A question with capitals of its
+    own says what its names are, and is returned as it is."""
+    text = "\n".join(texts)
+    if re.search(r"[A-Z]", q.text[1:]):
+        return _without_opening_capital(q, text)
+    run: list[str] = []
+    runs: list[list[str]] = [run]
+    for word in re.findall(r"[\w'’.-]+", q.text.lower()):
+        bare = re.sub(r"['’]s$", "", word).strip(".-")
+        if bare.isalpha() and bare not in _WH_WORDS and bare not in _NOT_NAMES and _written_as_name(bare, text):
+            run.append(bare)
+        elif run:
+            run = []
+            runs.append(run)
+    found = [" ".join(r) for r in runs if r]
+    return replace(q, names=tuple(dict.fromkeys(q.names + tuple(found)))) if found else q
+
+
+def _without_opening_capital(q: Question, text: str) -> Question:
+    """The question's first word is capitalised because it opens the sentence: it is a name
+    only if the articles write it as one ("Back in 2021, which outlet…")."""
+    first = re.match(r"\s*([\w'’.-]+)", q.text)
+    word = re.sub(r"['’]s$", "", first.group(1).lower()) if first else ""
+    if not q.names or not q.names[0].startswith(word) or _written_as_name(word, text):
+        return q
+    rest = q.names[0][len(word):].strip()
+    return replace(q, names=(rest,) * bool(rest) + q.names[1:])
+
+
+def _written_as_name(word: str, text: str) -> bool:
+    """Capitalised inside sentences more than twice as often as written in lower case. A
+    sentence's first word is capitalised whatever it is, and does not count."""
+    capital = lower = 0
+    for match in re.finditer(rf"\b{re.escape(word)}\b", text, re.IGNORECASE):
+        if match.group()[0].isupper():
+            before = text[max(0, match.start() - 3) : match.start()].rstrip(" \t")[-1:]
+            capital += before not in ("", ".", "!", "?", "\"", "“", "‘", "'", "\n", ":")
+        else:
+            lower += 1
+    return capital > 2 * lower
 
 
 _KIND_RULES: tuple[tuple[Kind, str], ...] = (
@@ -210,6 +257,8 @@ def strength(kind: Kind, span: str) -> float:
         return 0.5
     if kind is Kind.PERSON:
         return 1.0 if len(span.split()) > 1 else 0.7
+    if kind is Kind.PLACE:
+        return ATTRIBUTIVE if _ATTRIBUTIVE_PLACE.fullmatch(span) else 1.0
     if kind is Kind.NUMBER:
         return 1.0 if re.search(r"[$£€%]|\d.*(?:million|billion|percent|years?)|\d", span, re.I) else 0.6
     return 1.0
@@ -243,7 +292,9 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
             if not any(a <= m.start() and m.end() <= b for a, b in dated)
         )
     if kind is Kind.PLACE:
-        return tuple(m.group(1) for m in PLACE_RE.finditer(sentence))
+        return tuple(m.group(1) for m in PLACE_RE.finditer(sentence)) + tuple(
+            m.group() for m in _ATTRIBUTIVE_PLACE.finditer(sentence) if _DEMONYM.match(sentence, m.end())
+        )
     if kind is Kind.PERSON:
         names = []
         for match in NAME_RE.finditer(sentence):
@@ -258,6 +309,10 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
     return ()
 
 
+#: "a US source", "the French company": where from, said as an adjective, a vaguer answer than
+#: "in Paris"
+_ATTRIBUTIVE_PLACE = re.compile(r"\b(?:U\.?S\.?A?|U\.?K\.?|EU|UAE|[A-Z][a-z]+(?:ian|ean|an|ese|ish|ch))\b")
+ATTRIBUTIVE = 0.6
 _DEMONYM_WORD = re.compile(r"[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ch|ss|ek|ai)")
 #: followed by a lower-case noun, not a verb: "Austrian author", not "Brian said" or "Julian scored"
 _DEMONYM = re.compile(

@@ -20,7 +20,7 @@ import numpy as np
 
 from .chunking import chunk_id
 from .lexical import ChunkInfo, LexicalIndex, token_set
-from .question import Kind, Question, analyse, typed_strength
+from .question import Kind, Question, analyse, recase, typed_strength
 from .store import ArticleRecord, Store, published_day
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -138,7 +138,7 @@ def search(
         for cid in rrf if cid in texts
     ]
     if mode == "hybrid":
-        score = _rerank(q, candidates, k)
+        score = _rerank(recase(q, (c.text for c in candidates)), candidates, k)
     else:
         score = {c.id: c.cosine if mode == "dense" else c.bm25 for c in candidates}
     ranked = sorted((c for c in candidates if c.id in score), key=lambda c: -score[c.id])
