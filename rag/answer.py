@@ -44,6 +44,7 @@ ASTRAY, ASTRAY_COST = 15, 0.2  # an answer further than this from it costs this 
 CLOSE = 0.95  # of a report's best score: sentences this close count as tied
 AGREE = 0.8  # of the best score: a sentence this close that gives the same date more fully leads
 BORROWED = 0.5  # weight of the context words a follow-up borrowed from the previous turn
+CAPTION = 0.5  # what a caption counts as an answer to a what/how/why question
 VOTED = 2  # a sentence votes for its best two answers (strongest, then nearest the asked word)
 
 
@@ -245,7 +246,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 s.reach = min(distance.values(), default=len(text.split()))
             else:
                 new = tokens - set(q.terms)
-                s.typed = min(1.0, len(new) / 4)
+                # a photo caption ("Harry and Meghan during their interview in March 2021") names
+                # what the question names and says nothing of it
+                s.typed = min(1.0, len(new) / 4) * (CAPTION if _caption(text) else 1.0)
             out.append(s)
     return out
 
@@ -379,6 +382,10 @@ _ANAPHOR = re.compile(
     r"(?:it|he|she|they|its|his|her|their|the (?:game|company|film|movie|show|series|event|firm|band|team|book|album|season|pair|couple))\b",
     re.I,
 )
+
+
+def _caption(text: str) -> bool:
+    return re.search(r"[.!?…\"'’”)\]]\s*$", text) is None
 
 
 def _bare(text: str) -> bool:

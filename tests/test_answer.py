@@ -360,11 +360,11 @@ def test_a_where_question_is_not_answered_without_a_place(tmp_path):
     """The articles say when they met, not where: no sentence holds a place, so we abstain
     rather than quote the date."""
     index = _index_of(tmp_path, {
-        "met": "Senator Ada Quill and Governor Bo Lind have not met since February 2024, aides said.",
+        "met": "Senator Adele Quill and Governor Boris Lind have not met since February 2024, aides said.",
         "talks": "Quill and Lind are expected to hold talks next month.",
     })
-    assert index.ask("Where did Ada Quill and Bo Lind meet in February 2024?").abstained
-    assert not index.ask("When did Ada Quill and Bo Lind last meet?").abstained
+    assert index.ask("Where did Adele Quill and Boris Lind meet in February 2024?").abstained
+    assert not index.ask("When did Adele Quill and Boris Lind last meet?").abstained
 
 
 def test_a_country_said_as_an_adjective_answers_where(tmp_path):
@@ -392,3 +392,14 @@ def test_names_of_a_question():
     texts = ["Prince Harry met King Charles. Harry came back. Charles and Harry talked."]
     assert recase(analyse("how old are harry's kids now?"), texts).names == ("harry",)
     assert recase(analyse("Back in 2021, who said Charles and Harry met?"), texts).names == ("charles", "harry")
+
+
+def test_a_photo_caption_does_not_answer_what_was_said(tmp_path):
+    """A caption names the people and the event the question names, and says nothing about it."""
+    index = _index_of(tmp_path, {
+        "story": "Mayor Adele Quill and Chief Boris Lind during their press conference at City Hall in March 2021\n\n"
+                 "But what followed was a slew of allegations. In their March 2021 press conference Quill and Lind "
+                 "claimed the budget had been cut in half and that the police had been left without radios.",
+    })
+    answer = index.ask("What did Adele Quill and Boris Lind allege in their press conference?")
+    assert "budget" in answer.text, answer.text
