@@ -72,7 +72,7 @@ _RECENCY = re.compile(
     r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of)\b",
     re.IGNORECASE,
 )
-_FUTURE_ASKED = re.compile(r"\b(?:will|shall|going to|next|upcoming|expected|due|planned|plans?|scheduled|set to)\b", re.I)
+_FUTURE_ASKED = re.compile(r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans?|scheduled|set to)\b", re.I)
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _MONEY_ASKED = re.compile(

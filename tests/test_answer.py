@@ -403,3 +403,15 @@ def test_a_photo_caption_does_not_answer_what_was_said(tmp_path):
     })
     answer = index.ask("What did Adele Quill and Boris Lind allege in their press conference?")
     assert "budget" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("question", "tense"), [
+    ("When will they come back?", "future"),
+    ("So when might they come back to the UK?", "future"),
+    ("When did they last meet?", "past"),
+    ("Where is the statue?", ""),
+])
+def test_the_tense_a_question_asks_in(question, tense):
+    from rag.question import analyse
+
+    assert analyse(question).tense == tense
