@@ -33,6 +33,8 @@ def register(sub, common, filters) -> None:
     p.add_argument("--redact", action="store_true",
                    help="keep question and article text out of the report (ids and numbers only): for "
                         "benchmarks whose licence forbids copying them, such as RGB")
+    p.add_argument("--lowercase", action="store_true",
+                   help="ask every question (and its history) in lower case, as many users type: a robustness check")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_eval)
 
@@ -44,6 +46,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     # Every input is checked before the index and the model are loaded.
     questions = evaluation.load_questions(args.questions)
+    if args.lowercase:
+        questions = [q.lowercased() for q in questions]
     old = evaluation.load_summary(args.compare) if args.compare else None
     if args.k < 1:
         raise ConfigError(f"--k must be at least 1, got {args.k}.")

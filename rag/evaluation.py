@@ -24,7 +24,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConfigError
@@ -71,6 +71,14 @@ class EvalQuestion:
     @property
     def answerable(self) -> bool:
         return bool(self.answers)
+
+    def lowercased(self) -> "EvalQuestion":
+        """The question and the earlier questions of its history as many users type them."""
+        history = tuple(
+            turn.lower() if isinstance(turn, str) else {**turn, "question": str(turn.get("question", "")).lower()}
+            for turn in self.history
+        )
+        return replace(self, question=self.question.lower(), history=history)
 
 
 def load_questions(path: str | Path) -> list[EvalQuestion]:

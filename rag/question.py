@@ -51,7 +51,7 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 NUMBER_RE = re.compile(
-    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros)\b)?(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
+    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros|cents|pence)\b)?(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
     re.IGNORECASE,
 )
 DURATION_RE = re.compile(
@@ -81,7 +81,7 @@ _MONEY_ASKED = re.compile(
     r"|\bwhat (?:price|amount|revenue|salary|budget|profit|income|fee)\b",
     re.IGNORECASE,
 )
-MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|usd|gbp|eur)\b", re.IGNORECASE)
+MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
 _WH_WORDS = {
@@ -174,9 +174,9 @@ def recase(q: Question, texts: Iterable[str]) -> Question:
 def _without_opening_capital(q: Question, text: str) -> Question:
     """The question's first word is capitalised because it opens the sentence: it is a name
     only if the articles write it as one ("Back in 2021, which outlet…")."""
-    first = re.match(r"\s*([\w'’.-]+)", q.text)
+    first = re.match(r"\W*(\w[\w'’.-]*)", q.text)
     word = re.sub(r"['’]s$", "", first.group(1).lower()) if first else ""
-    if not q.names or not q.names[0].startswith(word) or _written_as_name(word, text):
+    if not word or not q.names or not q.names[0].startswith(word) or _written_as_name(word, text):
         return q
     rest = q.names[0][len(word):].strip()
     return replace(q, names=(rest,) * bool(rest) + q.names[1:])
@@ -198,7 +198,7 @@ def _written_as_name(word: str, text: str) -> bool:
 _KIND_RULES: tuple[tuple[Kind, str], ...] = (
     (Kind.DURATION, r"how (?:long|many (?:years|months|weeks|days|hours))(?! ago)"),
     (Kind.DATE, r"when|what (?:year|date|day|month|time)|which (?:year|date|day|month)|how long ago|since when"),
-    (Kind.NUMBER, r"how (?:many|much|old|often|far|big|large|tall|high)|what (?:percentage|number|age|price|amount|score)"),
+    (Kind.NUMBER, r"how (?:many|much|old|often|far|big|large|tall|high|strong|fast|heavy|deep|wide|hot|cold|expensive)|what (?:percentage|number|age|price|amount|score)"),
     (Kind.PLACE, r"where|what (?:city|country|place|venue|location|town|state)|which (?:city|country|place|venue|town|state)"),
     (Kind.PERSON, r"who|whom|whose|which (?:company|person|team|player|firm|organi[sz]ation|newspaper|outlet|magazine|paper|publication|network|channel|studio|brand)"
                   r"|what (?:company|newspaper|outlet|magazine|publication|network|channel|studio|brand)"),
@@ -230,12 +230,12 @@ def _kind(q: str) -> Kind:
 _HEAD_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
-                    "income value age total".split(), Kind.NUMBER),
+                    "income value age total rise raise increase fare".split(), Kind.NUMBER),
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "
                     "manager coach captain actor actress singer player writer presenter host spokesman spokeswoman "
                     "spokesperson editor chairman chair chief governor mayor senator producer designer architect "
-                    "inventor creator successor predecessor recipient laureate".split(), Kind.PERSON),
+                    "inventor creator successor predecessor recipient laureate candidate".split(), Kind.PERSON),
 }
 
 

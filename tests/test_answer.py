@@ -415,3 +415,26 @@ def test_the_tense_a_question_asks_in(question, tense):
     from rag.question import analyse
 
     assert analyse(question).tense == tense
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("When did Harry last see Charles?", "DATE"),
+    ("How strong did the wind get when the storm hit?", "NUMBER"),
+    ("How fast was the train going?", "NUMBER"),
+    ("What pay rise did the drivers accept?", "NUMBER"),
+    ("Which mayoral candidate had been the traders' lawyer?", "PERSON"),
+    ("Where is the statue?", "PLACE"),
+    ("What did William say in his speech?", "OTHER"),
+    ("What did they say when they left?", "OTHER"),
+])
+def test_the_kind_of_answer_a_question_asks_for(question, kind):
+    from rag.question import analyse
+
+    assert analyse(question).kind.name == kind
+
+
+def test_cents_and_pence_are_money():
+    from rag.question import MONEY_RE, Kind, typed_spans
+
+    spans = typed_spans(Kind.NUMBER, "The fare rises by 10 cents per journey; the pass by 40 pence.")
+    assert spans == ["10 cents", "40 pence"] and all(MONEY_RE.search(x) for x in spans)

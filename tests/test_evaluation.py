@@ -323,3 +323,16 @@ def test_tutorial_baseline_is_dense_top_k_over_fixed_windows(tmp_path, sample_fi
         index.search("anything", mode="bm25")
     records = evaluation.run(index, evaluation.load_questions(sample_file), k=5, mode="dense", answerer=False, pool=index.chunks())
     assert all(r["answer"] == r["retrieved"][0]["text"] for r in records)
+
+
+def test_eval_can_ask_every_question_in_lower_case(seed_index_path, sample_file):
+    """`--lowercase` asks the set as many users type it, a robustness check of name handling."""
+    result = run_rag("eval", str(sample_file), "--index", str(seed_index_path), "--json", "--lowercase", "--quiet")
+    assert result.returncode == 0, result.stderr
+    asked = [json.loads(line)["question"] for line in result.stdout.splitlines()[:-1]]
+    originals = [q.question for q in evaluation.load_questions(sample_file)]
+    assert asked == [q.lower() for q in originals] and asked != originals
+    turn = evaluation.EvalQuestion("x", "followup", "And William?", (("a",),), (), ({"question": "When did Harry last see Charles?", "answer": "In February 2024."}, "Who Is She?"))
+    lowered = turn.lowercased()
+    assert lowered.question == "and william?" and lowered.history == (
+        {"question": "when did harry last see charles?", "answer": "In February 2024."}, "who is she?")
