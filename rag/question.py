@@ -54,8 +54,12 @@ NUMBER_RE = re.compile(
     rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros|cents|pence)\b)?(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
     re.IGNORECASE,
 )
+_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
+#: "three days", "several more weeks", "for a year"; not the rates "$14 million a year" or
+#: "40,000 passengers a day"
 DURATION_RE = re.compile(
-    rf"\b(?:\d+|{'|'.join(_NUMBER_WORDS.split())}|a|an|several|few)\s+(?:\w+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+    rf"\b(?:\d+|{'|'.join(_NUMBER_WORDS.split())}|several|few)\s+(?:(?!an?\b|per\b)\w+\s+)?{_UNITS}"
+    rf"|\b(?:for|about|almost|nearly|over|under|than|after|within|in)\s+an?\s+(?:\w+\s+)?{_UNITS}",
     re.IGNORECASE,
 )
 # Capitalised runs ("Prince Philip", "Raymond James Stadium"), allowing joiners like "of".

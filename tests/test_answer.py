@@ -438,3 +438,10 @@ def test_cents_and_pence_are_money():
 
     spans = typed_spans(Kind.NUMBER, "The fare rises by 10 cents per journey; the pass by 40 pence.")
     assert spans == ["10 cents", "40 pence"] and all(MONEY_RE.search(x) for x in spans)
+
+
+def test_a_duration_is_not_a_rate():
+    from rag.question import Kind, typed_spans
+
+    assert typed_spans(Kind.DURATION, "The strike ended after three days; the deal costs $14 million a year.") == ["three days"]
+    assert typed_spans(Kind.DURATION, "Trams carried 40,000 passengers a day for a week.") == ["for a week"]
