@@ -141,7 +141,7 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     top.sort(key=lambda s: -s.score())
     passages = _by_evidence(passages, top)
     best = top[0]
-    confidence = _confidence(question, best) - _astray(question, best)
+    confidence = _confidence(question, best) - _astray(question, best) - best.clash
     if confidence < ABSTAIN_BELOW:
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=confidence)
 
@@ -309,9 +309,19 @@ def _clash(q: Question, text: str, published: str) -> bool:
         stated = set(YEAR_RE.findall(text))
         if stated and not stated & set(q.years):
             return True
-    asked = {n for n in q.numbers if _QUARTER.fullmatch(n)}
-    stated = {m.lower() for m in _QUARTER.findall(text)}
+    asked, stated = _quarters(own_words(q.text)), _quarters(text)
     return bool(asked and stated and not stated & asked)
+
+
+_ORDINAL_QUARTER = re.compile(r"\b(first|second|third|fourth)[\s-](quarter|half)\b", re.I)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
+def _quarters(text: str) -> set[str]:
+    """The quarters and halves `text` names, as "q2" or "h1" however written ("second-quarter")."""
+    return {m.lower() for m in _QUARTER.findall(text)} | {
+        f"{'q' if part.lower() == 'quarter' else 'h'}{_ORDINALS[nth.lower()]}" for nth, part in _ORDINAL_QUARTER.findall(text)
+    }
 
 
 #: "Mar 3, 2014 ... It's video game legend…", "VALLEY FORGE, PA (July 13, 2017)—": the date a

@@ -445,3 +445,15 @@ def test_a_duration_is_not_a_rate():
 
     assert typed_spans(Kind.DURATION, "The strike ended after three days; the deal costs $14 million a year.") == ["three days"]
     assert typed_spans(Kind.DURATION, "Trams carried 40,000 passengers a day for a week.") == ["for a week"]
+
+
+def test_another_quarter_than_the_one_asked_is_no_answer(tmp_path):
+    """"Q1" and "first quarter" are one quarter; a sentence about the second quarter does not
+    answer a question about the first, however well it matches otherwise."""
+    index = _index_of(tmp_path, {
+        "q2": "Revenue at Orbis Mining for the second quarter of 2024 rose 18 percent to $4.5 billion.",
+        "q1-2023": "Orbis Mining's Q1 2023 revenue was $3.1 billion.",
+    })
+    assert index.ask("What was Orbis Mining's revenue in Q2 2024?").text.startswith("Revenue at Orbis")
+    assert "$3.1 billion" in index.ask("What was Orbis Mining's revenue in the first quarter of 2023?").text
+    assert index.ask("What was Orbis Mining's revenue in the first quarter of 2024?").abstained
