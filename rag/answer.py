@@ -306,7 +306,8 @@ def _clash(q: Question, text: str, published: str) -> bool:
     Q1 2023" does not answer "revenue in Q1 2021". An article from the asked year may mention
     others ("next year"), so its sentences never clash on the year."""
     if q.years and published[:4] not in q.years:
-        stated = set(YEAR_RE.findall(text))
+        # a sentence that names no year tells of its report's year
+        stated = set(YEAR_RE.findall(text)) or {published[:4]} - {""}
         if stated and not stated & set(q.years):
             return True
     asked, stated = _quarters(own_words(q.text)), _quarters(text)

@@ -457,3 +457,19 @@ def test_another_quarter_than_the_one_asked_is_no_answer(tmp_path):
     assert index.ask("What was Orbis Mining's revenue in Q2 2024?").text.startswith("Revenue at Orbis")
     assert "$3.1 billion" in index.ask("What was Orbis Mining's revenue in the first quarter of 2023?").text
     assert index.ask("What was Orbis Mining's revenue in the first quarter of 2024?").abstained
+
+
+def test_a_sentence_without_a_year_tells_of_its_reports_year(tmp_path):
+    """A 2022 report's "A crowd of 41,200 watched the final" is about 2022, not the 2021 final."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({
+        "id": "final-2022", "title": "Rovers win the Ardent Cup", "source": "wire", "published": "2022-05-15",
+        "text": "Northgate Rovers won the Ardent Cup on Saturday, beating Ashby Town 2-1 in the final. "
+                "A crowd of 41,200 watched the final at Linden Park.",
+    }) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    assert "41,200" in index.ask("How many spectators watched the 2022 Ardent Cup final?").text
+    assert index.ask("How many spectators watched the 2021 Ardent Cup final?").abstained
