@@ -155,23 +155,33 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
 
 
 def recase(q: Question, texts: Iterable[str]) -> Question:
-    """The names of a question typed all in lower case ("when did harry last see charles?"),
-    found in how the articles being read write its words: a word they capitalise inside a
-    sentence, and hardly ever write in lower case, is a name. A question with capitals of its
-    own says what its names are, and is returned as it is."""
+    """The names of a question typed in lower case ("when did harry last see charles?"), found
+    in how the articles being read write its words: a word they capitalise inside a sentence,
+    and hardly ever write in lower case, is a name. The question's own words and the context a
+    follow-up borrowed (in brackets, as the earlier turn was typed) are read apart: a part with
+    capitals of its own already says what its names are."""
     text = "\n".join(texts)
-    if re.search(r"[A-Z]", q.text[1:]):
-        return _without_opening_capital(q, text)
-    run: list[str] = []
-    runs: list[list[str]] = [run]
-    for word in re.findall(r"[\w'’.-]+", q.text.lower()):
-        bare = re.sub(r"['’]s$", "", word).strip(".-")
-        if bare.isalpha() and bare not in _WH_WORDS and bare not in _NOT_NAMES and _written_as_name(bare, text):
-            run.append(bare)
-        elif run:
-            run = []
-            runs.append(run)
-    found = [" ".join(r) for r in runs if r]
+    context = re.search(r"\s*\(([^()]*)\)$", q.text)
+    own = q.text[: context.start()] if context else q.text
+    if re.search(r"[A-Z]", own[1:]):
+        q = _without_opening_capital(q, text)
+    lowered = text.lower()
+    found = []
+    # the own words when typed all in lower case (the first is capitalised whatever it is); the
+    # context's lower-case words, which its earlier turn typed so
+    parts = ([] if re.search(r"[A-Z]", own[1:]) else [own.lower()]) + ([context.group(1)] if context else [])
+    for part in parts:
+        run: list[str] = []
+        runs: list[list[str]] = [run]
+        for word in re.findall(r"[\w'’.-]+", part):
+            bare = re.sub(r"['’]s$", "", word).strip(".-")
+            if bare.islower() and bare.isalpha() and bare not in _WH_WORDS and bare not in _NOT_NAMES and _written_as_name(bare, text):
+                run.append(bare)
+            elif run:
+                run = []
+                runs.append(run)
+        # "(kind meeting harry charles planning)" holds two names: no article writes "harry charles"
+        found += [p for r in runs if r for p in ([" ".join(r)] if " ".join(r) in lowered else r)]
     return replace(q, names=tuple(dict.fromkeys(q.names + tuple(found)))) if found else q
 
 

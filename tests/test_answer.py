@@ -392,6 +392,9 @@ def test_names_of_a_question():
     texts = ["Prince Harry met King Charles. Harry came back. Charles and Harry talked."]
     assert recase(analyse("how old are harry's kids now?"), texts).names == ("harry",)
     assert recase(analyse("Back in 2021, who said Charles and Harry met?"), texts).names == ("charles", "harry")
+    # a follow-up after a lower-case question: its borrowed context is read the same way, and two
+    # names side by side stay two
+    assert recase(analyse("What are the priorities for it? (kind meeting harry charles planning)"), texts).names == ("harry", "charles")
 
 
 def test_a_photo_caption_does_not_answer_what_was_said(tmp_path):
