@@ -442,8 +442,10 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
     if scoped:  # "per the 2021 report", "as of December 2021": the reports of that year answer
         return [_fullest(q, scoped)]
     if not q.recency:
-        if q.kind is Kind.OTHER:
-            return []  # sentences always differ in wording; only typed answers can disagree
+        if q.kind in (Kind.OTHER, Kind.NUMBER):
+            # sentences always differ in wording, and their numbers count different things:
+            # only dates, names and places can be told to disagree
+            return []
         confident = [s for s in confident if s.score() >= 0.8 * best.score()]
         if len({_answer_value(q, s) for s in confident}) < 2:
             return []

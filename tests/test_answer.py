@@ -476,3 +476,19 @@ def test_a_sentence_without_a_year_tells_of_its_reports_year(tmp_path):
     index.ingest([corpus])
     assert "41,200" in index.ask("How many spectators watched the 2022 Ardent Cup final?").text
     assert index.ask("How many spectators watched the 2021 Ardent Cup final?").abstained
+
+
+def test_two_numbers_from_reports_of_different_dates_are_not_a_disagreement(tmp_path):
+    """Sentences give different numbers because they count different things; only a question
+    about the latest state ("according to the latest figures") leads with the newest report."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("\n".join(json.dumps({"title": "Harrowgate Museum", "source": "wire", **a}) for a in [
+        {"id": "opening", "published": "2019-05-06", "text": "The Harrowgate Museum's new wing displays 1,400 works of maritime art."},
+        {"id": "year-on", "published": "2020-05-10", "text": "The Harrowgate Museum's new wing welcomed 90,000 visitors of maritime art in its first year."},
+    ]) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("How many works of maritime art does the Harrowgate Museum's new wing display?")
+    assert "1,400" in answer.text and len(answer.citations) == 1, answer.text
