@@ -62,15 +62,42 @@ def standalone(question: str, history: Sequence[Any] = ()) -> str:
     if not turns:
         return question
     previous = turns[-1]["question"]
+    shift = year_shift(question)
     ellipsis = _ELLIPSIS.match(question)
+    if shift and YEAR_RE.search(previous):
+        # "And the year before?" after "Who won the cup in 2023?": the same question, for 2022
+        previous = YEAR_RE.sub(lambda m: str(int(m.group()) + shift), previous)
+        if ellipsis and len(_YEARS_AWAY.sub("", ellipsis.group("rest")).split()) <= 4:
+            return previous
     if ellipsis and len(ellipsis.group("rest").split()) <= 4:
         return _substitute(previous, ellipsis.group("rest").strip(" ,"))
     current = analyse(question)
-    if current.names and not _LEANS_BACK.search(question):
+    leans_back = _LEANS_BACK.search(question) or shift
+    if current.names and not leans_back:
         return question
-    if len(current.terms) >= 4 and not _LEANS_BACK.search(question):
+    if len(current.terms) >= 4 and not leans_back:
         return question
     return f"{question} ({_context(previous, turns[-1]['answer'], question)})"
+
+
+_NUMBER = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_YEARS_AWAY = re.compile(
+    r"\b(?P<n>a|one|two|three|four|five|\d)\s+years?\s+(?P<way>later|after|on|earlier|before|previously|prior)\b"
+    r"|\bthe\s+(?P<next>following|next|previous|prior|preceding)\s+year\b|\bthe\s+year\s+(?P<side>before|after)\b",
+    re.I,
+)
+
+
+def year_shift(question: str) -> int:
+    """How many years a follow-up moves from the earlier question: "a year later" is +1, "the
+    year before" -1, "two years earlier" -2; 0 when it says no such thing."""
+    match = _YEARS_AWAY.search(question)
+    if not match:
+        return 0
+    if match.group("n"):
+        n = int(match.group("n")) if match.group("n").isdigit() else _NUMBER[match.group("n").lower()]
+        return n if match.group("way").lower() in ("later", "after", "on") else -n
+    return 1 if (match.group("next") or match.group("side")).lower() in ("following", "next", "after") else -1
 
 
 def _substitute(previous: str, fragment: str) -> str:

@@ -492,3 +492,16 @@ def test_two_numbers_from_reports_of_different_dates_are_not_a_disagreement(tmp_
     index.ingest([corpus])
     answer = index.ask("How many works of maritime art does the Harrowgate Museum's new wing display?")
     assert "1,400" in answer.text and len(answer.citations) == 1, answer.text
+
+
+@pytest.mark.parametrize(("question", "previous", "expected"), [
+    ("And the year before?", "Who won the Ardent Cup in 2023?", "Who won the Ardent Cup in 2022?"),
+    ("what about two years earlier?", "Who won the 2021 Tour de France?", "Who won the 2019 Tour de France?"),
+    ("And for the same quarter a year later?", "What was Veltrana's revenue in Q2 2023?", "What was Veltrana's revenue in Q2 2024?"),
+    ("How many fans watched the final the following year?", "Who won the Ardent Cup in 2021?",
+     "How many fans watched the final the following year? (Ardent Cup; won 2022)"),
+])
+def test_a_follow_up_moves_the_year_it_names(question, previous, expected):
+    from rag.conversation import standalone
+
+    assert standalone(question, [previous]) == expected
