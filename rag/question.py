@@ -163,13 +163,14 @@ def recase(q: Question, texts: Iterable[str]) -> Question:
     text = "\n".join(texts)
     context = re.search(r"\s*\(([^()]*)\)$", q.text)
     own = q.text[: context.start()] if context else q.text
-    if re.search(r"[A-Z]", own[1:]):
+    cased = re.search(r"[A-Z]", own[1:]) is not None  # its first word is capitalised whatever it is
+    if cased:
         q = _without_opening_capital(q, text)
+    # the own words when typed all in lower case; the context's lower-case words, which its
+    # earlier turn typed so
+    parts = ([] if cased else [own.lower()]) + ([context.group(1)] if context else [])
     lowered = text.lower()
     found = []
-    # the own words when typed all in lower case (the first is capitalised whatever it is); the
-    # context's lower-case words, which its earlier turn typed so
-    parts = ([] if re.search(r"[A-Z]", own[1:]) else [own.lower()]) + ([context.group(1)] if context else [])
     for part in parts:
         run: list[str] = []
         runs: list[list[str]] = [run]
