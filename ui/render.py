@@ -124,9 +124,9 @@ def sources_html(answer: Answer, turn: int, selected: int | None = None) -> str:
     out: list[str] = []
     if answer.abstained and answer.passages:
         out.append(
-            '<div class="abstain-card"><b>No source answers this question.</b> The articles that '
-            "matched best are listed below, but none of them says it. Try other words, widen the "
-            "filters, or add articles in the <i>Corpus</i> tab.</div>"
+            '<div class="abstain-card"><b>No sentence answers this question clearly enough to quote.</b> '
+            "The passages that matched best are listed below, in case one says it in other words. "
+            "Try other words, widen the filters, or add articles in the <i>Corpus</i> tab.</div>"
         )
     elif answer.abstained:
         out.append(
