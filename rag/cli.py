@@ -162,6 +162,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+CLOSEST, SNIPPET = 3, 160  # passages shown, and characters of each, when an answer abstains
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from .errors import QuestionError
 
@@ -179,6 +182,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for c in answer.citations:
         p = c.passage
         print(plain(f"  [{c.n}] {p.title or p.doc_id} — {p.source or 'unknown source'}, {p.published or 'undated'}: “{' '.join(c.text.split())}”"))
+    if answer.abstained and answer.passages:
+        # no sentence was sure enough to quote; one of these may still say it in other words
+        print("Closest passages (none answers it clearly enough to quote):")
+        for p in answer.passages[:CLOSEST]:
+            text = " ".join(p.text.split())
+            print(plain(f"  - {p.title or p.doc_id} — {p.source or 'unknown source'}, {p.published or 'undated'}: "
+                        f"“{text[:SNIPPET]}{'…' if len(text) > SNIPPET else ''}”"))
     for warning in answer.warnings:
         print(f"warning: {plain(warning)}", file=sys.stderr)
     return 0

@@ -139,6 +139,16 @@ def test_rag_ask_shows_each_citation_with_its_date(fresh_index_path, seed_articl
         assert re.search(r"\b(?:2021|2025)-\d\d-\d\d\b", line), f"citation without its date: {line}"
 
 
+def test_rag_ask_lists_the_closest_passages_when_it_abstains(fresh_index_path):
+    """Declining to quote is not hiding what was found: a near miss may say it in other words."""
+    result = run_rag("ask", UNANSWERABLE[0], "--index", str(fresh_index_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("The articles don't say") and lines[1].startswith("Closest passages")
+    listed = [line for line in lines[2:] if line.startswith("  - ")]
+    assert 1 <= len(listed) <= 3 and all(re.search(r"\b20\d\d-\d\d-\d\d\b", line) for line in listed), result.stdout
+
+
 def test_rag_ask_json_with_history(fresh_index_path, seed_articles):
     history = json.dumps([{"question": HARRY, "answer": ""}])
     result = run_rag("ask", "And William?", "--history", history, "--json", "--index", str(fresh_index_path))
