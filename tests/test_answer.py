@@ -405,6 +405,10 @@ def test_names_of_a_question():
     # a follow-up after a lower-case question: its borrowed context is read the same way, and two
     # names side by side stay two
     assert recase(analyse("What are the priorities for it? (kind meeting harry charles planning)"), texts).names == ("harry", "charles")
+    # whole words only ("Harrying" is not "Harry"), and a text whose lower case is longer
+    # ("İstanbul") is read the same way
+    assert recase(analyse("when did harry leave?"), ["The harrying went on. Harrying stopped."]).names == ()
+    assert recase(analyse("when did harry leave istanbul?"), ["In İstanbul, Prince Harry met Charles."]).names == ("harry", "istanbul")
 
 
 def test_a_photo_caption_does_not_answer_what_was_said(tmp_path):
