@@ -173,6 +173,9 @@ def parse_document(text: str, doc_id: str, suffix: str, meta: dict, origin: str)
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def parse_jsonl(data: bytes, origin: str) -> Iterator[Article | Skipped]:
     text = decode(data)
     if text is None:
@@ -194,6 +197,8 @@ def parse_jsonl(data: bytes, origin: str) -> Iterator[Article | Skipped]:
         if not isinstance(row, dict):
             yield Skipped(where, "not a JSON object")
             continue
+        # JSON may escape control characters ("\u0000") that no file of text would hold
+        row = {k: _CONTROL.sub("", v) if isinstance(v, str) else v for k, v in row.items()}
         missing = [name for name in ("id", "text") if not str(row.get(name) or "").strip()]
         if missing:
             yield Skipped(where, f"missing field(s): {', '.join(missing)}")

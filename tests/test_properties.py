@@ -74,6 +74,7 @@ def test_any_bytes_load_as_articles_or_skips_and_chunk_exactly(data, suffix):
 @SETTINGS
 @given(rows=_ROWS, ascii_only=st.booleans())
 @example(rows=[{"id": "a", "text": "One\u2028two\x85three \u2029four"}], ascii_only=False)
+@example(rows=[{"text": "\x00", "id": True}], ascii_only=False)  # JSON escapes a NUL as \u0000: no text left
 def test_every_jsonl_line_is_one_article_or_one_reason(rows, ascii_only):
     lines = [json.dumps(row, ensure_ascii=ascii_only) for row in rows]
     items = list(parse_jsonl("\n".join(lines).encode(), "rows.jsonl"))
