@@ -52,7 +52,7 @@ probes = []
 current = [r for r in rows if r[1] in manifest and manifest[r[1]]["version"] == r[2]]
 for cid in [r[0] for r in current][:: max(1, len(current) // 8)][:8]:
     vector = chunks.get(ids=[cid], include=["embeddings"])["embeddings"][0]
-    hit = chunks.query(query_embeddings=[vector], n_results=3, include=["metadatas"])
+    hit = chunks.query(query_embeddings=[vector], n_results=10, include=["metadatas"])
     probes.append({"id": cid, "nearest": hit["ids"][0], "metadata_missing": any(m is None for m in hit["metadatas"][0])})
 print(json.dumps({"manifest": manifest, "chunks": rows, "probes": probes}))
 """
@@ -78,7 +78,8 @@ def check_consistent(state: dict) -> None:
     assert len(visible) == sum(r["chunks"] for r in manifest.values())
     for probe in state["probes"]:
         assert not probe["metadata_missing"], f"the vector index returned deleted chunks: {probe}"
-        # among the 3 nearest: HNSW is approximate, and the long test articles' chunks are near-duplicates
+        # among the 10 nearest: HNSW is approximate, and articles about the same thing in the same
+        # city differ only in an id and a number (a CI run once missed one among the 3 nearest)
         assert probe["id"] in probe["nearest"], f"the vector index does not find a current chunk: {probe}"
 
 
