@@ -25,10 +25,9 @@ from datetime import date
 import numpy as np
 
 from .chunking import contextualize
-from .conversation import own_words
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import tokenize
-from .question import DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, recase, strength, typed_spans
+from .question import DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, own_words, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire and
@@ -161,7 +160,6 @@ _TITLE_WORDS = frozenset("king queen prince princess duke duchess president pope
 def _named(name: str, lowered: str, title: str) -> float:
     """1 when the sentence (or its article's title) gives the name in full, 0.75 when it gives
     part of it: news says "Harry" and "Macron" after the first "Prince Harry", "Emmanuel Macron"."""
-    name = re.sub(r"['’]s$", "", name)
     if name in lowered or name in title:
         return 1.0
     words = [w for w in name.split() if w not in _TITLE_WORDS]
@@ -173,7 +171,7 @@ def _named(name: str, lowered: str, title: str) -> float:
 def _ends_alike(name: str, text: str) -> bool:
     """The sentence gives the name's last word as a name (capitalised): "Valhalla" stands for
     "Assassin's Creed Valhalla", but the "memorial service" is no "Thanksgiving Service"."""
-    last = re.sub(r"['’]s$", "", name).split()[-1]
+    last = name.split()[-1]
     return re.search(rf"\b{re.escape(last[:1].upper() + last[1:])}\b", text) is not None
 
 
@@ -195,11 +193,13 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     out: list[Sentence] = []
     asked = q.text.lower()
     focus = _focus(q)
+    quarters = _quarters(own_words(q.text))
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
         said = [set(tokenize(passage.text[a - passage.start : b - passage.start])) for a, b in spans]
         passage_tokens = set(tokenize(passage.title)).union(*said)
+        title = _plain(passage.title)
         for i, (start, end) in enumerate(spans):
             parts: tuple[tuple[int, int], ...] = ((start, end),)
             if i and (_ANAPHOR.match(passage.text, start - passage.start) or _bare(passage.text[start - passage.start : end - passage.start])):
@@ -216,19 +216,19 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             if _under_title(q, text, passage.title):
                 tokens |= set(tokenize(passage.title))
             lowered = _plain(text)
-            if q.names:
-                # a name shortened to its last word is the one asked about: "Valhalla was
-                # released…" says every word of "Assassin's Creed Valhalla"
-                tokens |= {t for n in q.names if _named(n, lowered, "") and _ends_alike(n, text) for t in tokenize(n)}
+            named = [_named(n, lowered, "") for n in q.names]
+            # a name shortened to its last word is the one asked about: "Valhalla was released…"
+            # says every word of "Assassin's Creed Valhalla"
+            tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
             s.terms = q.coverage(tokens | _akin(q.terms, tokens))
             # read with its neighbours, half weight: a quotation's later sentences answer what its
             # first one introduced ("The source urged: '…' … The priority is privacy…")
             around = tokens.union(*said[max(0, i - 1) : i + 2])
             s.terms = max(s.terms, 0.5 * s.terms + 0.5 * q.coverage(around | _akin(q.terms, around)))
-            s.clash = float(_clash(q, text, passage.published))
+            s.clash = float(_clash(q, quarters, text, passage.published))
             s.context = q.coverage(passage_tokens)
             if q.names:
-                s.names = sum(_named(n, lowered, _plain(passage.title)) for n in q.names) / len(q.names)
+                s.names = sum(1.0 if n in title else found for n, found in zip(q.names, named)) / len(q.names)
             if q.hard:
                 s.hard = sum(re.search(rf"\b{re.escape(h)}\b", lowered) is not None for h in q.hard) / len(q.hard)
                 if passage.published[:4] in q.years:  # "per the 2021 report"
@@ -301,17 +301,18 @@ def _akin(terms: tuple[str, ...], tokens: set[str]) -> set[str]:
 _QUARTER = re.compile(r"\b[QH][1-4]\b", re.I)
 
 
-def _clash(q: Question, text: str, published: str) -> bool:
-    """True when the sentence is about another year or quarter than the one asked: "revenue in
-    Q1 2023" does not answer "revenue in Q1 2021". An article from the asked year may mention
-    others ("next year"), so its sentences never clash on the year."""
+def _clash(q: Question, quarters: set[str], text: str, published: str) -> bool:
+    """True when the sentence is about another year or quarter than the one asked (`quarters`,
+    read once per question): "revenue in Q1 2023" does not answer "revenue in Q1 2021". An
+    article from the asked year may mention others ("next year"), so its sentences never clash
+    on the year."""
     if q.years and published[:4] not in q.years:
         # a sentence that names no year tells of its report's year
         stated = set(YEAR_RE.findall(text)) or {published[:4]} - {""}
         if stated and not stated & set(q.years):
             return True
-    asked, stated = _quarters(own_words(q.text)), _quarters(text)
-    return bool(asked and stated and not stated & asked)
+    stated = _quarters(text) if quarters else set()
+    return bool(stated and not stated & quarters)
 
 
 _ORDINAL_QUARTER = re.compile(r"\b(first|second|third|fourth)[\s-](quarter|half)\b", re.I)
@@ -396,7 +397,10 @@ _ANAPHOR = re.compile(
 
 
 def _caption(text: str) -> bool:
-    return re.search(r"[.!?…\"'’”)\]]\s*$", text) is None
+    return _CLOSED.search(text) is None
+
+
+_CLOSED = re.compile(r"[.!?…\"'’”)\]]\s*$")
 
 
 def _bare(text: str) -> bool:

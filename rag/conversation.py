@@ -10,7 +10,7 @@ Without an LLM we rewrite with two rules, applied to the latest earlier question
   with no name of its own): the earlier question's names and the earlier answer's, then the
   earlier question's key words and years, are added in brackets as context: "Where is it being
   held? (Harry, London, September, WellChild Awards; event attend)". The context finds the
-  passages; the answerer weighs the question's own words more (`own_words`, answer.BORROWED),
+  passages; the answerer weighs the question's own words more (`question.own_words`, answer.BORROWED),
   so "where did they meet? (… summit …)" is answered by where they met, not by the summit.
 
 A question that stands on its own is left alone.
@@ -121,15 +121,6 @@ def _substitute(previous: str, fragment: str) -> str:
 
 
 _DETERMINED = re.compile(r"(his|her|their|its|my|our|your|the)\s+[\w'-]+$", re.I)
-
-
-def own_words(standalone_question: str) -> str:
-    """The question as the user asked it, without the context `standalone` added in brackets."""
-    match = _BRACKETED.search(standalone_question)
-    return standalone_question[: match.start()] if match else standalone_question
-
-
-_BRACKETED = re.compile(r" \([^()]*\)$")
 
 
 def _context(previous: str, answer: str, question: str) -> str:

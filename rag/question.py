@@ -133,11 +133,11 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     )
     names = []
     for match in NAME_RE.finditer(text):
-        words = [w for w in match.group().lower().split() if re.sub(r"['’]s$", "", w) not in _WH_WORDS]
+        words = [w for w in match.group().lower().split() if unpossessed(w) not in _WH_WORDS]
         while words and words[0] in _NOT_NAMES:  # "And William?", "In February"
             words.pop(0)
         if words:
-            names.append(re.sub(r"['’]s$", "", " ".join(words).strip(" ?.,!'’")))
+            names.append(unpossessed(" ".join(words).strip(" ?.,!'’")))
     recency_words = set(tokenize(" ".join(_RECENCY.findall(text))))
     terms = tuple(dict.fromkeys(t for t in tokenize(text) if t not in _WH_WORDS and t not in recency_words))
     return Question(
@@ -154,6 +154,29 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     )
 
 
+def unpossessed(word: str) -> str:
+    """"Harry's" is "Harry"."""
+    return _POSSESSIVE.sub("", word)
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def split_context(standalone_question: str) -> tuple[str, str]:
+    """The question as the user asked it, and the context a follow-up borrowed from the earlier
+    turn (`conversation.standalone` adds it in brackets at the end; "" when there is none)."""
+    match = _BRACKETED.search(standalone_question)
+    return (standalone_question[: match.start()], match.group(1)) if match else (standalone_question, "")
+
+
+def own_words(standalone_question: str) -> str:
+    """The question as the user asked it, without the context a follow-up borrowed."""
+    return split_context(standalone_question)[0]
+
+
+_BRACKETED = re.compile(r" \(([^()]*)\)$")
+
+
 def recase(q: Question, texts: Iterable[str]) -> Question:
     """The names of a question typed in lower case ("when did harry last see charles?"), found
     in how the articles being read write its words: a word they capitalise inside a sentence,
@@ -161,8 +184,7 @@ def recase(q: Question, texts: Iterable[str]) -> Question:
     follow-up borrowed (in brackets, as the earlier turn was typed) are read apart: a part with
     capitals of its own already says what its names are, except for its opening word, which is
     capitalised whatever it is ("Back in 2021, which outlet…")."""
-    context = re.search(r"\s*\(([^()]*)\)$", q.text)
-    own = q.text[: context.start()] if context else q.text
+    own, context = split_context(q.text)
     cased = re.search(r"[A-Z]", own[1:]) is not None
     opening = _opening_name_word(q) if cased else ""
     if cased and not opening and not context:
@@ -173,14 +195,14 @@ def recase(q: Question, texts: Iterable[str]) -> Question:
         q = replace(q, names=(rest,) * bool(rest) + q.names[1:])
     # the own words when typed all in lower case; the context's lower-case words, which its
     # earlier turn typed so
-    parts = ([] if cased else [own.lower()]) + ([context.group(1)] if context else [])
+    parts = ([] if cased else [own.lower()]) + [context]
     lowered = _lowered(text)
     found = []
     for part in parts:
         run: list[str] = []
         runs: list[list[str]] = [run]
         for word in re.findall(r"[\w'’.-]+", part):
-            bare = re.sub(r"['’]s$", "", word).strip(".-")
+            bare = unpossessed(word).strip(".-")
             if bare.islower() and bare.isalpha() and bare not in _WH_WORDS and bare not in _NOT_NAMES and _written_as_name(bare, text):
                 run.append(bare)
             elif run:
@@ -194,7 +216,7 @@ def recase(q: Question, texts: Iterable[str]) -> Question:
 def _opening_name_word(q: Question) -> str:
     """The question's first word when its first name begins with it, else ""."""
     first = re.match(r"\W*(\w[\w'’.-]*)", q.text)
-    word = re.sub(r"['’]s$", "", first.group(1).lower()) if first else ""
+    word = unpossessed(first.group(1).lower()) if first else ""
     return word if word and q.names and q.names[0].startswith(word) else ""
 
 
@@ -326,7 +348,7 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
         return tuple(m.group() for m in DURATION_RE.finditer(sentence))
     if kind is Kind.NUMBER:
         # "September 8" and "2019" are days and years, not counts or amounts
-        dated = [m.span() for m in DATE_RE.finditer(sentence) if not sentence[: m.start()].endswith(("$", "£", "€", "¥"))]
+        dated = [m.span() for m in DATE_RE.finditer(sentence) if sentence[m.start() - 1 : m.start()] not in ("$", "£", "€", "¥")]
         return tuple(
             m.group() for m in NUMBER_RE.finditer(sentence)
             if not any(a <= m.start() and m.end() <= b for a, b in dated)
