@@ -27,7 +27,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import tokenize
-from .question import DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, own_words, recase, strength, typed_spans
+from .question import AGE_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, own_words, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire and
@@ -220,6 +220,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
+            if q.age and AGE_RE.search(text):
+                tokens.add("old")  # "Archie, 6," says how old Archie is
             s.terms = q.coverage(tokens | _akin(q.terms, tokens))
             # read with its neighbours, half weight: a quotation's later sentences answer what its
             # first one introduced ("The source urged: '…' … The priority is privacy…")
@@ -241,6 +243,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
                 distance = _distances(focus, read, extras)
+                if q.age:  # an age by its form is as near as "old" beside it
+                    ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
+                    extras = [x for x in extras if x in ages]
+                    distance = {x: 0 for x in extras}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 s.reach = min(distance.values(), default=len(text.split()))

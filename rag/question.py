@@ -85,6 +85,13 @@ _MONEY_ASKED = re.compile(
     r"|\bwhat (?:price|amount|revenue|salary|budget|profit|income|fee)\b",
     re.IGNORECASE,
 )
+_AGE_ASKED = re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE)
+#: an age by its form: "Falk, 61, said", "a 71-year-old man", "aged 54", "Lilibet, 4." (the
+#: number is group 1, 2 or 3)
+AGE_RE = re.compile(
+    r"\b[A-Z][\w'’.-]*,\s(\d{1,3})\b(?=[,.;)]|\s(?:and|said|who|was|is)\b)|\b(\d{1,3})-year-old\b|\b[Aa]ged\s(\d{1,3})\b"
+    r"|\b(?i:he|she|who) (?:is|was|turned|turns|had turned)\s(\d{1,3})\b(?!\s*(?:percent|per|%|million|years? ago))"
+)
 MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
@@ -117,6 +124,12 @@ class Question:
     @property
     def hard(self) -> tuple[str, ...]:
         return self.years + self.numbers
+
+    @property
+    def age(self) -> bool:
+        """Asks how old someone is: news gives an age by its form ("Archie, 6,", "a 71-year-old
+        man", "aged 54"), seldom with the word "old" beside it."""
+        return self.kind is Kind.NUMBER and _AGE_ASKED.search(self.text) is not None
 
     @property
     def money(self) -> bool:

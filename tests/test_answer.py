@@ -386,6 +386,31 @@ def test_a_country_said_as_an_adjective_answers_where(tmp_path):
     assert not answer.abstained and "US source" in answer.text, answer.text
 
 
+def test_an_age_is_read_by_its_form(tmp_path):
+    """News gives ages as "Falk, 61," or "a 54-year-old woman", without the word "old": such a
+    number answers "How old…?", and other numbers in the same story do not."""
+    index = _index_of(tmp_path, {
+        "ceo": "Chief Executive Dorian Falk will step down in September after 11 years in charge. "
+               "Falk, 61, said he had decided to leave to spend more time with his family.",
+        "storm": "The body of a 54-year-old woman swept from the harbour wall was recovered, one of 19 injured.",
+    })
+    answer = index.ask("How old is Dorian Falk?")
+    assert not answer.abstained and "Falk, 61" in answer.text and "11 years" not in answer.text, answer.text
+    answer = index.ask("How old was the woman swept from the harbour wall?")
+    assert "54-year-old" in answer.citations[0].text, answer.text
+
+
+def test_numbers_that_are_ages():
+    from rag.question import AGE_RE
+
+    def ages(text: str) -> list[str]:
+        return [a for m in AGE_RE.finditer(text) for a in m.groups() if a]
+
+    assert ages("with their kids, Prince Archie, 6, and Princess Lilibet, 4.") == ["6", "4"]
+    assert ages("a 71-year-old man, aged 71; she was 81.") == ["71", "71", "81"]
+    assert ages("In 2021, 12 people were hurt; revenue was 12 percent higher; he was 3 percent down.") == []
+
+
 @pytest.mark.parametrize("question", [HARRY.lower(), "when did harry last see king charles"])
 def test_a_question_typed_in_lower_case_is_answered_like_the_capitalised_one(seed_index, question):
     """Names are recognised by how the articles write them when the question has no capitals."""
