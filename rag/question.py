@@ -54,6 +54,7 @@ NUMBER_RE = re.compile(
     rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros|cents|pence)\b)?(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
     re.IGNORECASE,
 )
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?|\b\d{1,2}(?:\.\d{2})?\s?[ap]\.?m\b\.?", re.IGNORECASE)
 _UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
 #: "three days", "several more weeks", "for a year"; not the rates "$14 million a year" or
 #: "40,000 passengers a day"
@@ -158,7 +159,7 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
         kind=kind,
         terms=terms,
         weights=tuple(idf(t) for t in terms) if idf else (),
-        names=tuple(dict.fromkeys(n for n in names if n)),
+        names=tuple(dict.fromkeys(n for n in names if n and n not in numbers)),  # "Q2" is no name
         years=years,
         numbers=numbers,
         recency=bool(_RECENCY.search(text)),
@@ -360,8 +361,9 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
     if kind is Kind.DURATION:
         return tuple(m.group() for m in DURATION_RE.finditer(sentence))
     if kind is Kind.NUMBER:
-        # "September 8" and "2019" are days and years, not counts or amounts
+        # "September 8", "2019" and "6:00 p.m." are days, years and times, not counts or amounts
         dated = [m.span() for m in DATE_RE.finditer(sentence) if sentence[m.start() - 1 : m.start()] not in ("$", "£", "€", "¥")]
+        dated += [m.span() for m in _TIME.finditer(sentence)]
         return tuple(
             m.group() for m in NUMBER_RE.finditer(sentence)
             if not any(a <= m.start() and m.end() <= b for a, b in dated)

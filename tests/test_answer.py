@@ -424,6 +424,7 @@ def test_names_of_a_question():
     assert analyse("And William?").names == ("william",)
     assert analyse("How old are Harry's kids?").names == ("harry",)
     assert analyse("Where did they meet in February 2024?").names == ()
+    assert analyse("What was Tesla's revenue in Q2 2020?").names == ("tesla",)  # a quarter is no name
     texts = ["Prince Harry met King Charles. Harry came back. Charles and Harry talked."]
     assert recase(analyse("how old are harry's kids now?"), texts).names == ("harry",)
     assert recase(analyse("Back in 2021, who said Charles and Harry met?"), texts).names == ("charles", "harry")
@@ -480,6 +481,13 @@ def test_cents_and_pence_are_money():
 
     spans = typed_spans(Kind.NUMBER, "The fare rises by 10 cents per journey; the pass by 40 pence.")
     assert spans == ["10 cents", "40 pence"] and all(MONEY_RE.search(x) for x in spans)
+
+
+def test_a_time_of_day_is_not_a_count():
+    from rag.question import Kind, typed_spans
+
+    assert typed_spans(Kind.NUMBER, "Earnings call at 6:00 p.m.; doors open at 10 a.m. for 5,000 people.") == ["5,000"]
+    assert typed_spans(Kind.NUMBER, "Shares closed at 12.50, up 3.75%.") == ["12.50", "3.75%"]
 
 
 def test_a_duration_is_not_a_rate():
