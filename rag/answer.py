@@ -222,6 +222,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
             if q.age and AGE_RE.search(text):
                 tokens.add("old")  # "Archie, 6," says how old Archie is
+            elif q.measure and re.search(rf"\d{q.measure[1].pattern}", text, re.I):
+                tokens |= set(tokenize(q.measure[0]))  # "148 km/h" says how strong
             s.terms = q.coverage(tokens | _akin(q.terms, tokens))
             # read with its neighbours, half weight: a quotation's later sentences answer what its
             # first one introduced ("The source urged: '…' … The priority is privacy…")
@@ -243,10 +245,14 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
                 distance = _distances(focus, read, extras)
-                if q.age:  # an age by its form is as near as "old" beside it
+                if q.kind is Kind.NUMBER:
+                    # an age answers "How old…?" and nothing else; an age, or a number in the
+                    # units asked, is as near as "old" or "speed" beside it
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
-                    extras = [x for x in extras if x in ages]
-                    distance = {x: 0 for x in extras}
+                    extras = [x for x in extras if (x in ages) == q.age]
+                    if q.measure:
+                        extras = [x for x in extras if q.measure[1].match(read, read.find(x) + len(x))]
+                    distance = {x: 0 if q.age or q.measure else d for x, d in distance.items() if x in extras}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 s.reach = min(distance.values(), default=len(text.split()))

@@ -93,6 +93,14 @@ AGE_RE = re.compile(
     r"\b[A-Z][\w'’.-]*,\s(\d{1,3})\b(?=[,.;)]|\s(?:and|said|who|was|is)\b)|\b(\d{1,3})-year-old\b|\b[Aa]ged\s(\d{1,3})\b"
     r"|\b(?i:he|she|who) (?:is|was|turned|turns|had turned)\s(\d{1,3})\b(?!\s*(?:percent|per|%|million|years? ago))"
 )
+_MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"\s?(?:{units})(?![\w/])", re.IGNORECASE)) for asked, units in (
+    (r"\bhow (?:fast|strong)\b|\bwhat (?:\w+ )?speed\b", r"km/h|kph|mph|miles (?:an|per) hour|kilomet(?:re|er)s (?:an|per) hour|knots|m/s"),
+    (r"\bhow much (?:rain|snow)|\bwhat (?:\w+ )?(?:rainfall|snowfall)\b", r"mm|millimet(?:re|er)s|cm|centimet(?:re|er)s|inch(?:es)?"),
+    (r"\bhow (?:far|tall|high|deep|wide)\b|\bwhat (?:\w+ )?(?:height|depth|distance|length)\b",
+     r"km|kilomet(?:re|er)s|miles?|m|met(?:re|er)s|ft|feet|foot|cm|centimet(?:re|er)s|inch(?:es)?|yards?|storeys|stories|floors"),
+    (r"\bhow heavy\b|\bwhat (?:\w+ )?weight\b|\bhow much did (?:it|he|she|they) weigh", r"kg|kilo(?:gram)?s|tonnes?|tons?|pounds|lbs?|grams?|g"),
+    (r"\bhow (?:hot|cold|warm)\b|\bwhat (?:\w+ )?temperature\b", r"°\s?[CF]?|degrees?(?: (?:celsius|fahrenheit|c|f))?|C\b|F\b"),
+))
 MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
@@ -131,6 +139,17 @@ class Question:
         """Asks how old someone is: news gives an age by its form ("Archie, 6,", "a 71-year-old
         man", "aged 54"), seldom with the word "old" beside it."""
         return self.kind is Kind.NUMBER and _AGE_ASKED.search(self.text) is not None
+
+    @property
+    def measure(self) -> tuple[str, re.Pattern] | None:
+        """The words that ask for a measurement ("how strong") and the units it is given in
+        (km/h, mph): a number in other units, or in none, is no answer."""
+        if self.kind is Kind.NUMBER:
+            for asked, units in _MEASURES:
+                match = asked.search(self.text)
+                if match:
+                    return match.group(), units
+        return None
 
     @property
     def money(self) -> bool:

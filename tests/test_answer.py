@@ -391,13 +391,30 @@ def test_an_age_is_read_by_its_form(tmp_path):
     number answers "How old…?", and other numbers in the same story do not."""
     index = _index_of(tmp_path, {
         "ceo": "Chief Executive Dorian Falk will step down in September after 11 years in charge. "
-               "Falk, 61, said he had decided to leave to spend more time with his family.",
+               "Falk, 61, said he was leaving to spend more time with his family. Veltrana shares fell 6.2 percent.",
         "storm": "The body of a 54-year-old woman swept from the harbour wall was recovered, one of 19 injured.",
     })
     answer = index.ask("How old is Dorian Falk?")
     assert not answer.abstained and "Falk, 61" in answer.text and "11 years" not in answer.text, answer.text
     answer = index.ask("How old was the woman swept from the harbour wall?")
     assert "54-year-old" in answer.citations[0].text, answer.text
+    # and an age is no amount: "Falk, 61, said…" does not say by how much anything fell
+    answer = index.ask("By how much did Veltrana stock drop after Falk said he was leaving?")
+    assert "61" not in answer.text, answer.text
+
+
+def test_a_measure_is_read_by_its_units(tmp_path):
+    """"How strong was the wind?" asks for a speed: "12 coastal towns" and "24 hours" are no answer,
+    "148 km/h" is, though no word of the question stands beside it."""
+    index = _index_of(tmp_path, {
+        "storm": "Storm Ingrid hit 12 coastal towns on Saturday, the strongest storm in twenty years, officials said. "
+                 "Gusts from Storm Ingrid of up to 148 km/h tore off roofs, and it dropped 96 millimetres of rain in 24 hours at Kilbride.",
+        "power": "About 38,000 homes were without electricity after Storm Ingrid.",
+    })
+    answer = index.ask("How strong did the wind get when Storm Ingrid hit?")
+    assert "148 km/h" in answer.text and "12 coastal" not in answer.text, answer.text
+    answer = index.ask("How much rain fell at Kilbride during Storm Ingrid?")
+    assert "96 millimetres" in answer.text, answer.text
 
 
 def test_numbers_that_are_ages():
