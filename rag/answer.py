@@ -222,7 +222,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
             if q.age and AGE_RE.search(text):
                 tokens.add("old")  # "Archie, 6," says how old Archie is
-            elif q.measure and re.search(rf"\d{q.measure[1].pattern}", text, re.I):
+            elif q.measure and re.search(rf"\d\s?{q.measure[1].pattern}", text, re.I):
                 tokens |= set(tokenize(q.measure[0]))  # "148 km/h" says how strong
             s.terms = q.coverage(tokens | _akin(q.terms, tokens))
             # read with its neighbours, half weight: a quotation's later sentences answer what its
@@ -250,8 +250,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     # units asked, is as near as "old" or "speed" beside it
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
-                    if q.measure:
-                        extras = [x for x in extras if q.measure[1].match(read, read.find(x) + len(x))]
+                    extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
                     distance = {x: 0 if q.age or q.measure else d for x, d in distance.items() if x in extras}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)

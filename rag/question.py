@@ -93,14 +93,23 @@ AGE_RE = re.compile(
     r"\b[A-Z][\w'’.-]*,\s(\d{1,3})\b(?=[,.;)]|\s(?:and|said|who|was|is)\b)|\b(\d{1,3})-year-old\b|\b[Aa]ged\s(\d{1,3})\b"
     r"|\b(?i:he|she|who) (?:is|was|turned|turns|had turned)\s(\d{1,3})\b(?!\s*(?:percent|per|%|million|years? ago))"
 )
-_MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"\s?(?:{units})(?![\w/])", re.IGNORECASE)) for asked, units in (
-    (r"\bhow (?:fast|strong)\b|\bwhat (?:\w+ )?speed\b", r"km/h|kph|mph|miles (?:an|per) hour|kilomet(?:re|er)s (?:an|per) hour|knots|m/s"),
+_MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?![a-z/])", re.IGNORECASE)) for asked, units in (
+    # "how strong" is a speed only of wind: "How strong was demand?" asks no km/h
+    (r"\bhow fast\b|\bwhat (?:\w+ )?speed\b|\bhow strong\b(?=.*\b(?:winds?|gusts?|storm|hurricane|typhoon|cyclone|gale)\b)", r"km/h|kph|mph|miles (?:an|per) hour|kilomet(?:re|er)s (?:an|per) hour|knots|m/s"),
     (r"\bhow much (?:rain|snow)|\bwhat (?:\w+ )?(?:rainfall|snowfall)\b", r"mm|millimet(?:re|er)s|cm|centimet(?:re|er)s|inch(?:es)?"),
-    (r"\bhow (?:far|tall|high|deep|wide)\b|\bwhat (?:\w+ )?(?:height|depth|distance|length)\b",
+    # "how far over the limit", "how high did inflation climb", "how deep were the cuts" ask
+    # for no distance
+    (r"\bhow tall\b|\bhow far\b(?!\s+(?:over|above|below|under|beyond|behind|ahead|into|short|off|back|along))"
+     r"|\bwhat (?:\w+ )?(?:height|depth|distance|length)\b",
      r"km|kilomet(?:re|er)s|miles?|m|met(?:re|er)s|ft|feet|foot|cm|centimet(?:re|er)s|inch(?:es)?|yards?|storeys|stories|floors"),
     (r"\bhow heavy\b|\bwhat (?:\w+ )?weight\b|\bhow much did (?:it|he|she|they) weigh", r"kg|kilo(?:gram)?s|tonnes?|tons?|pounds|lbs?|grams?|g"),
-    (r"\bhow (?:hot|cold|warm)\b|\bwhat (?:\w+ )?temperature\b", r"°\s?[CF]?|degrees?(?: (?:celsius|fahrenheit|c|f))?|C\b|F\b"),
+    (r"\bhow (?:hot|cold|warm)\b|\bwhat (?:\w+ )?temperature\b", r"°\s?[CF]?|degrees?(?: (?:celsius|fahrenheit|c|f))?|C|F"),
+    (r"\bwhat (?:percentage|percent|proportion)\b", r"%|percent|per cent"),
+    # a change: in percent or points, or an amount of money
+    (r"\bby how much\b", r"%|percent|per cent|(?:percentage )?points?|[$£€¥](?=\s?\d)|million|billion|dollars|pounds|euros|cents|pence"),
 ))
+
+
 MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
@@ -150,6 +159,11 @@ class Question:
                 if match:
                     return match.group(), units
         return None
+
+    def measured(self, span: str, after: str) -> bool:
+        """`span` (a number, followed in its sentence by `after`) is given in the units asked."""
+        units = self.measure[1] if self.measure else None
+        return units is None or bool(units.search(span) or units.match(after.lstrip()))
 
     @property
     def money(self) -> bool:

@@ -417,6 +417,28 @@ def test_a_measure_is_read_by_its_units(tmp_path):
     assert "96 millimetres" in answer.text, answer.text
 
 
+@pytest.mark.parametrize(("question", "asks"), [
+    ("How strong did the wind get when the storm hit?", "148 km/h"),
+    ("How far is Aveline from Dunmarsh?", "118 kilometres"),
+    ("What percentage of the vote did Okafor win?", "52.4 percent"),
+    ("By how much did shares fall?", "6.2%"),
+    ("By how much did the budget grow?", "$12 million"),
+    # no measure: a degree, an economic level, a strength of demand
+    ("How far over the legal limit was the toluene?", None),
+    ("How high did inflation climb?", None),
+    ("How strong was demand in the quarter?", None),
+])
+def test_the_units_a_question_asks_in(question, asks):
+    from rag.question import analyse
+
+    q = analyse(question)
+    assert (q.measure is not None) == (asks is not None)
+    if asks:
+        number = re.match(r"\$?[\d.,]+", asks).group()
+        assert q.measured(number, asks[len(number):])
+        assert not q.measured("12", " years")
+
+
 def test_numbers_that_are_ages():
     from rag.question import AGE_RE
 
