@@ -194,6 +194,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     asked = q.text.lower()
     focus = _focus(q)
     quarters = _quarters(own_words(q.text))
+    photo_asked = _PHOTO_ASKED.search(asked) is not None
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
@@ -202,11 +203,16 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
         title = _plain(passage.title)
         for i, (start, end) in enumerate(spans):
             parts: tuple[tuple[int, int], ...] = ((start, end),)
-            if i and (_ANAPHOR.match(passage.text, start - passage.start) or _bare(passage.text[start - passage.start : end - passage.start])):
-                # "It was released on…", "Release date. December 1, 2017": quote its antecedent too
+            text = passage.text[start - passage.start : end - passage.start]
+            credit = _CREDIT.fullmatch(text) is not None
+            if credit and not photo_asked:
+                continue  # "(AP/Jane Doe)" names who took the picture, and answers only that
+            if i and (credit or _ANAPHOR.match(text) or _bare(text)):
+                # "It was released on…", "Release date. December 1, 2017", a caption's credit:
+                # quote what it points back to too
                 parts = (spans[i - 1], (start, end))
                 start = spans[i - 1][0]
-            text = passage.text[start - passage.start : end - passage.start]
+                text = passage.text[start - passage.start : end - passage.start]
             if (passage.doc_id, start, end) in seen or len(text) < 12:
                 continue
             seen.add((passage.doc_id, start, end))
@@ -407,8 +413,16 @@ _ANAPHOR = re.compile(
 )
 
 
+_CREDIT = re.compile(r"\s*[(\[][^()\[\]]*(?:/|\bvia\b|\b(?:image|photo|picture|credit)\b)[^()\[\]]*[)\]]\s*\.?\s*", re.I)
+_PHOTO_ASKED = re.compile(r"\b(?:photo\w*|image|picture|pic|credit\w*)\b", re.I)
+
+
 def _caption(text: str) -> bool:
-    return _CLOSED.search(text) is None
+    """A photo caption: labelled so, or a line with no closing stop."""
+    return _CLOSED.search(text) is None or _CAPTION_LABEL.match(text) is not None
+
+
+_CAPTION_LABEL = re.compile(r"\s*(?:photo(?:graph)?\s+)?(?:caption|pictured|photo|picture|image)\s*:", re.I)
 
 
 _CLOSED = re.compile(r"[.!?…\"'’”)\]]\s*$")

@@ -487,6 +487,22 @@ def test_a_photo_caption_does_not_answer_what_was_said(tmp_path):
     assert "budget" in answer.text, answer.text
 
 
+def test_a_labelled_caption_and_a_photo_credit_answer_little(tmp_path):
+    """"Photo caption: …" is a caption however it ends, and "(SCSW/Nadia Orsk)" names who took
+    the picture: it answers who took it, and no other "who"."""
+    index = _index_of(tmp_path, {
+        "train": "The Tidewater train can travel up to 130 km on a single charge, Corvane Rail said.\n\n"
+                 "Photo caption: The first Tidewater battery train at the Corvane Rail works in Kellbridge on Tuesday. (TVT/Nadia Orsk)",
+        "final": "Brackwater Rovers won the Coastal Shield on Saturday.\n\nPhoto caption: Fans at Meridian Park. (SCSW/Per Aalto)",
+    })
+    answer = index.ask("What range does the Tidewater battery train have on a full charge?")
+    assert "130 km" in answer.text, answer.text
+    answer = index.ask("Who won the Coastal Shield?")
+    assert "Aalto" not in answer.text and "Brackwater" in answer.text, answer.text
+    answer = index.ask("Who took the photo of the fans at Meridian Park?")
+    assert "Per Aalto" in answer.text, answer.text
+
+
 @pytest.mark.parametrize(("question", "tense"), [
     ("When will they come back?", "future"),
     ("So when might they come back to the UK?", "future"),
