@@ -250,6 +250,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (not q.money or MONEY_RE.search(x))]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
+                if q.kind is Kind.DATE and q.bounds:
+                    extras = [x for x in extras if _within(q, x, read, passage.published_date)]
                 distance = _distances(focus, read, extras)
                 if q.kind is Kind.NUMBER:
                     # an age answers "How old…?" and nothing else; an age, or a number in the
@@ -282,6 +284,17 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
     label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 and date_parts(extra)[2] is None else None
     placed = side(label.group(1) if label else extra, published)
     return placed == (-1 if q.tense == "future" else 1)
+
+
+def _within(q: Question, extra: str, read: str, published: date | None) -> bool:
+    """The date is before (or after) the years the question bounds it by: "since 1998" answers
+    "Before 2023, when had they last won?", "on Saturday" in a 2023 report does not."""
+    year = date_parts(extra)[2]
+    if year is None:  # a relative date: the year `annotate` resolved it to, else its report's
+        at = read.find(extra)
+        label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 else None
+        year = date_parts(label.group(1))[2] if label else published.year if published else None
+    return year is None or all((year - int(bound)) * direction > 0 for bound, direction in q.bounds)
 
 
 def _focus(q: Question) -> set[str]:

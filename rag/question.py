@@ -79,6 +79,7 @@ _RECENCY = re.compile(
 )
 _FUTURE_ASKED = re.compile(r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans?|scheduled|set to)\b", re.I)
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
+_BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _MONEY_ASKED = re.compile(
     r"\bhow much (?:money|cash|did|does|do|will|would|was|were|is|are|has|have)\b.*\b(?:raise|cost|pay|paid|earn|spend|spent|"
@@ -129,6 +130,9 @@ class Question:
     numbers: tuple[str, ...]  # other hard tokens: quarters, ordinals, plain numbers
     recency: bool  # asks about the latest state ("last", "current", "still")
     wants_list: bool
+    #: years the answer must come before (-1) or after (1): "Before 2023, when had they last
+    #: won?" asks about no event of 2023
+    bounds: tuple[tuple[str, int], ...] = ()
     tense: str = ""  # "past" ("When did they last meet?"), "future" ("When will they meet?") or ""
     weights: tuple[float, ...] = ()  # of `terms`: rarer words count more (inverse document frequency)
 
@@ -174,9 +178,10 @@ class Question:
 def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     lowered = text.lower().strip()
     kind = _kind(lowered)
-    years = tuple(dict.fromkeys(YEAR_RE.findall(text)))
+    bounds = tuple((year, -1 if word.lower() in ("before", "prior to", "until", "till") else 1) for word, year in _BOUND.findall(text))
+    years = tuple(dict.fromkeys(y for y in YEAR_RE.findall(text) if y not in dict(bounds)))
     numbers = tuple(
-        dict.fromkeys(n.lower() for n in _HARD_NUMBER.findall(text) if n not in years)
+        dict.fromkeys(n.lower() for n in _HARD_NUMBER.findall(text) if n not in years and n not in dict(bounds))
     )
     names = []
     for match in NAME_RE.finditer(text):
@@ -194,6 +199,7 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
         weights=tuple(idf(t) for t in terms) if idf else (),
         names=tuple(dict.fromkeys(n for n in names if n and n not in numbers)),  # "Q2" is no name
         years=years,
+        bounds=bounds,
         numbers=numbers,
         recency=bool(_RECENCY.search(text)),
         wants_list=bool(_LIST.search(text)),

@@ -503,6 +503,27 @@ def test_a_labelled_caption_and_a_photo_credit_answer_little(tmp_path):
     assert "Per Aalto" in answer.text, answer.text
 
 
+def test_a_year_that_bounds_the_answer_is_not_the_year_asked_about(tmp_path):
+    """"Before 2023, when had they last won?" asks about no event of 2023: "on Saturday" in the
+    2023 report is too late, "in 1998" is the answer."""
+    from rag import Index
+    from rag.question import analyse
+
+    q = analyse("Before 2023, when had Brackwater Rovers last won the Coastal Shield?")
+    assert (q.years, q.bounds, q.numbers) == ((), (("2023", -1),), ())
+    assert analyse("What happened after 2020 and in 2021?").bounds == (("2020", 1),)
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({
+        "id": "final", "title": "Brackwater end 25-year wait", "source": "wire", "published": "2023-06-11",
+        "text": "Brackwater Rovers won the Coastal Shield on Saturday, beating Ferncliff United on penalties. "
+                "Brackwater's previous Shield title came in 1998, against Selbury in a replay.",
+    }) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("Before 2023, when had Brackwater Rovers last won the Coastal Shield?")
+    assert "1998" in answer.text and "on Saturday" not in answer.text, answer.text
+
+
 @pytest.mark.parametrize(("question", "tense"), [
     ("When will they come back?", "future"),
     ("So when might they come back to the UK?", "future"),
