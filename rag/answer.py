@@ -27,7 +27,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import tokenize
-from .question import AGE_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, own_words, recase, strength, typed_spans
+from .question import AGE_RE, CROWD_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, own_words, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire and
@@ -228,6 +228,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
             if q.age and AGE_RE.search(text):
                 tokens.add("old")  # "Archie, 6," says how old Archie is
+            elif q.crowd and CROWD_RE.search(text):
+                tokens |= _CROWD_WORDS  # "a crowd of 43,850" says how many fans watched
             elif q.measure and re.search(rf"\d\s?{q.measure[1].pattern}", text, re.I):
                 tokens |= set(tokenize(q.measure[0]))  # "148 km/h" says how strong
             s.terms = q.coverage(tokens | _akin(q.terms, tokens))
@@ -247,6 +249,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 # relative dates resolved first: "in April" of a 2021 article is "April 2021"
                 read = annotate(text, passage.published_date) if q.kind is Kind.DATE else text
                 read = _undated(read)
+                if q.kind is Kind.NUMBER and not _SCORE_ASKED.search(asked):
+                    read = _SCORE.sub(lambda m: " " * len(m.group()), read)  # "won 4-3" counts nothing
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (not q.money or MONEY_RE.search(x))]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
@@ -259,7 +263,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
-                    distance = {x: 0 if q.age or q.measure else d for x, d in distance.items() if x in extras}
+                    crowd = {c for m in CROWD_RE.finditer(read) for c in m.groups() if c} if q.crowd else set()
+                    distance = {x: 0 if q.age or q.measure or x in crowd else d for x, d in distance.items() if x in extras}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 s.reach = min(distance.values(), default=len(text.split()))
@@ -284,6 +289,11 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
     label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 and date_parts(extra)[2] is None else None
     placed = side(label.group(1) if label else extra, published)
     return placed == (-1 if q.tense == "future" else 1)
+
+
+_CROWD_WORDS = frozenset(tokenize("fans people ppl spectators supporters watched attended saw came"))
+_SCORE = re.compile(r"(?<![\w$£€-])(?<!\d[.,])\d{1,2}\s?[-–]\s?\d{1,2}(?![\w%-]|[.,]\d)")
+_SCORE_ASKED = re.compile(r"\bscores?\b|\bscoreline\b|\bresult\b|\bmargin\b", re.I)
 
 
 def _within(q: Question, extra: str, read: str, published: date | None) -> bool:

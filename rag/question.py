@@ -111,6 +111,13 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
 ))
 
 
+_CROWD_ASKED = re.compile(r"\bhow many (?:fans|people|ppl|spectators|supporters)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|turned out|in the crowd)\b", re.IGNORECASE)
+#: "a crowd of 43,850", "an attendance of 12,000", "in front of 9,000 fans" (the number is group 1, 2 or 3)
+CROWD_RE = re.compile(
+    r"\b(?:crowd|attendance|audience|gate) of (?:about |around |some |more than |nearly |almost |over )?(\d[\d,]*)"
+    r"|\b(\d[\d,]*) (?:fans|spectators|supporters)\b|\bin front of (?:about |around |some |more than |nearly |almost |over )?(\d[\d,]*)\b",
+    re.IGNORECASE,
+)
 MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
@@ -152,6 +159,11 @@ class Question:
         """Asks how old someone is: news gives an age by its form ("Archie, 6,", "a 71-year-old
         man", "aged 54"), seldom with the word "old" beside it."""
         return self.kind is Kind.NUMBER and _AGE_ASKED.search(self.text) is not None
+
+    @property
+    def crowd(self) -> bool:
+        """Asks how many came to watch: news gives it as "a crowd of 43,850"."""
+        return self.kind is Kind.NUMBER and _CROWD_ASKED.search(self.text) is not None
 
     @property
     def measure(self) -> tuple[str, re.Pattern] | None:

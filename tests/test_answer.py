@@ -439,6 +439,19 @@ def test_the_units_a_question_asks_in(question, asks):
         assert not q.measured("12", " years")
 
 
+def test_a_scoreline_counts_nothing_and_a_crowd_is_how_many_watched(tmp_path):
+    """"Beating Ferncliff 4-3" answers no "how many"; "a record crowd of 23,905" is how many
+    people watched, though it says neither "people" nor "watched"."""
+    index = _index_of(tmp_path, {
+        "final": "Brackwater Rovers won the 2023 Coastal Shield final at Meridian Park, beating Ferncliff United 4-3 on penalties. "
+                 "Goalkeeper Luis Ferrante saved two spot-kicks in the 2023 Coastal Shield final to send the Brackwater fans in a record crowd of 23,905 into delirium.",
+    })
+    answer = index.ask("How many people watched the 2023 Coastal Shield final?")
+    assert "23,905" in answer.text and "4-3" not in answer.text, answer.text
+    answer = index.ask("What was the score in the 2023 Coastal Shield final?")
+    assert "4-3" in answer.text, answer.text
+
+
 def test_numbers_that_are_ages():
     from rag.question import AGE_RE
 
