@@ -101,11 +101,11 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
     # "how far over the limit", "how high did inflation climb", "how deep were the cuts" ask
     # for no distance
     (r"\bhow tall\b|\bhow far\b(?!\s+(?:over|above|below|under|beyond|behind|ahead|into|short|off|back|along))"
-     r"|\bwhat (?:\w+ )?(?:height|depth|distance|length)\b",
+     r"|\bwhat (?:\w+ )?(?:height|depth|distance|length|range)\b",
      r"km|kilomet(?:re|er)s|miles?|m|met(?:re|er)s|ft|feet|foot|cm|centimet(?:re|er)s|inch(?:es)?|yards?|storeys|stories|floors"),
     (r"\bhow heavy\b|\bwhat (?:\w+ )?weight\b|\bhow much did (?:it|he|she|they) weigh", r"kg|kilo(?:gram)?s|tonnes?|tons?|pounds|lbs?|grams?|g"),
     (r"\bhow (?:hot|cold|warm)\b|\bwhat (?:\w+ )?temperature\b", r"°\s?[CF]?|degrees?(?: (?:celsius|fahrenheit|c|f))?|C|F"),
-    (r"\bwhat (?:percentage|percent|proportion)\b", r"%|percent|per cent"),
+    (r"\bwhat (?:percentage|percent|proportion|share)\b", r"%|percent|per cent"),
     # a change: in percent or points, or an amount of money
     (r"\bby how much\b", r"%|percent|per cent|(?:percentage )?points?|[$£€¥](?=\s?\d)|million|billion|dollars|pounds|euros|cents|pence"),
 ))
@@ -357,7 +357,9 @@ def _kind(q: str) -> Kind:
 _HEAD_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
-                    "income value age total rise raise increase fare".split(), Kind.NUMBER),
+                    "income value age total rise raise increase fare turnout share attendance range distance height "
+                    "length depth speed weight temperature".split(), Kind.NUMBER),
+    **dict.fromkeys("sentence term".split(), Kind.DURATION),  # "What sentence did he get?"
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "
                     "manager coach captain actor actress singer player writer presenter host spokesman spokeswoman "

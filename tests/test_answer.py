@@ -421,6 +421,8 @@ def test_a_measure_is_read_by_its_units(tmp_path):
     ("How strong did the wind get when the storm hit?", "148 km/h"),
     ("How far is Aveline from Dunmarsh?", "118 kilometres"),
     ("What percentage of the vote did Okafor win?", "52.4 percent"),
+    ("What share of the vote did the new mayor get?", "51.3%"),
+    ("What range does the train have on a full charge?", "130 km"),
     ("By how much did shares fall?", "6.2%"),
     ("By how much did the budget grow?", "$12 million"),
     # no measure: a degree, an economic level, a strength of demand
@@ -556,6 +558,9 @@ def test_the_tense_a_question_asks_in(question, tense):
     ("What pay rise did the drivers accept?", "NUMBER"),
     ("Which mayoral candidate had been the traders' lawyer?", "PERSON"),
     ("Where is the statue?", "PLACE"),
+    ("what was voter turnout in the kessford election", "NUMBER"),
+    ("What range does the battery train have on a full charge?", "NUMBER"),
+    ("What sentence did he get?", "DURATION"),
     ("What did William say in his speech?", "OTHER"),
     ("What did they say when they left?", "OTHER"),
 ])
