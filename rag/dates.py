@@ -8,7 +8,7 @@ by a 2021 "this year".
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from .question import YEAR_RE
 
@@ -35,6 +35,14 @@ _FUTURE = re.compile(
     r"|head(?:s|ed|ing)? (?:to|for|across|over|back)|in (?:a|an|\w+) (?:days?|weeks?|months?))\b",
     re.IGNORECASE,
 )
+# "on Tuesday": the Tuesday of the week the article was filed, unless a date follows ("Tuesday,
+# January 17") or it is part of a schedule ("open Tuesday to Sunday")
+_WEEKDAY = re.compile(
+    r"(?<!\bto )(?<!\bthrough )(?<![-–])\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"(?!,?\s+(?:the\s+)?(?:\d|January|February|March|April|May|June|July|August|September|October|November|December))"
+    r"(?!\s*(?:to|through|until|till|-|–)\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))"
+)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MAY_AS_VERB = re.compile(r"\bMay\s+(?:be|have|not|well|also|still|never|soon|only|even|yet|just)\b")
 
 
@@ -62,6 +70,12 @@ def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]
         day = (match.group("day") or "").strip()
         label = f"{day.rstrip('stndrh')} {MONTH_NAMES[month - 1]} {year}".strip() if day else f"{MONTH_NAMES[month - 1]} {year}"
         found.append((match.start(), match.end(), label))
+    for match in _WEEKDAY.finditer(sentence):
+        # news tells of the past: the latest such day on or before the report, unless the
+        # sentence speaks of the future
+        shift = (published.weekday() - _WEEKDAYS.index(match.group("weekday").lower())) % 7
+        day = published - timedelta(days=shift) if not _FUTURE.search(sentence) or not shift else published + timedelta(days=7 - shift)
+        found.append((match.start(), match.end(), f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"))
     for match in _RELATIVE.finditer(sentence):
         expr = match.group("expr").lower()
         year = published.year + (-1 if expr.startswith("last year") else 1 if expr.startswith("next year") else 0)

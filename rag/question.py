@@ -31,6 +31,7 @@ MONTHS = (
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 ).split()
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_SEASON = r"(?:spring|summer|autumn|fall|winter)"
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
@@ -41,7 +42,8 @@ DATE_RE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:of\s+)?\d{{4}})?\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
     rf"|\b(?:(?:in|since|until|by|from|early|late|mid)[\s-]+)?{_MONTH}(?:,?\s+(?:of\s+)?\d{{4}})\b"
-    rf"|\b(?:in|since|until|by|from|last|this|next|early|late|mid|earlier|later)[\s-]+(?:{_MONTH}|spring|summer|autumn|fall|winter)\b"
+    rf"|\b(?:(?:early|late|mid)[\s-]+)?{_SEASON}(?:\s+of)?,?\s+(?:1[89]\d\d|20\d\d)\b"
+    rf"|\b(?:in|since|until|by|from|last|this|next|early|late|mid|earlier|later)[\s-]+(?:{_MONTH}|{_SEASON})\b"
     r"|\b(?:1[89]\d\d|20\d\d)\b"
     r"|\b\d{4}-\d{2}-\d{2}\b"
     r"|\b(?:yesterday|today|tomorrow|last\s+(?:week|month|year)|earlier\s+this\s+(?:week|month|year)|"
@@ -77,7 +79,11 @@ _RECENCY = re.compile(
     r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of)\b",
     re.IGNORECASE,
 )
-_FUTURE_ASKED = re.compile(r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans?|scheduled|set to)\b", re.I)
+#: "When will…", "When is it shipping?" (the present progressive of a plan)
+_FUTURE_ASKED = re.compile(
+    r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans?|scheduled|set to)\b"
+    r"|\bwhen (?:is|are)\b[^?]*?\b\w{2,}ing\b", re.I
+)
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
 _BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
@@ -372,7 +378,7 @@ _FULL_DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:of\s+)?\d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b",
     re.IGNORECASE,
 )
-_MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(?:of\s+)?\d{{4}}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}", re.IGNORECASE)
+_MONTH_YEAR = re.compile(rf"\b(?:{_MONTH}|{_SEASON}),?\s+(?:of\s+)?\d{{4}}\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}", re.IGNORECASE)
 
 
 def strength(kind: Kind, span: str) -> float:

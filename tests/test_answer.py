@@ -255,12 +255,24 @@ def test_a_partial_date_is_completed_by_a_source_that_agrees(tmp_path):
     assert answer.text.startswith("April 29, 2015 [1]."), answer.text
 
 
+def test_a_weekday_in_a_schedule_or_before_a_date_is_not_resolved():
+    from datetime import date
+
+    from rag.dates import annotate
+
+    for sentence in ("The museum is open Tuesday to Sunday, and late on Thursdays.", "It opened on Saturday, 4 May 2019."):
+        assert annotate(sentence, date(2019, 5, 6)) == sentence
+
+
 @pytest.mark.parametrize(("sentence", "published", "resolved"), [
     # a month after the publication month is last year's in a report of the past ...
     ("The statue was unveiled in July.", "2021-03-02", "July 2020"),
     # ... and this year's when the sentence looks ahead, however it says so
     ("Harry is headed across the pond in two weeks for the awards in London on September 8.", "2025-08-22", "8 September 2025"),
     ("The summit is expected in October.", "2025-08-22", "October 2025"),
+    # a weekday is that day of the week the report was filed, or of the next when it looks ahead
+    ("Hester Quillon died on Tuesday at a care home.", "2023-01-20", "17 January 2023"),
+    ("The team will parade the trophy on Monday afternoon.", "2023-05-21", "22 May 2023"),
 ])
 def test_a_month_without_a_year_takes_its_year_from_the_article(sentence, published, resolved):
     from datetime import date
@@ -543,6 +555,7 @@ def test_a_year_that_bounds_the_answer_is_not_the_year_asked_about(tmp_path):
     ("When will they come back?", "future"),
     ("So when might they come back to the UK?", "future"),
     ("When did they last meet?", "past"),
+    ("The launch got pushed back - when is it actually shipping?", "future"),
     ("Where is the statue?", ""),
 ])
 def test_the_tense_a_question_asks_in(question, tense):
