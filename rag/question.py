@@ -44,7 +44,7 @@ DATE_RE = re.compile(
     rf"|\b(?:(?:in|since|until|by|from|early|late|mid)[\s-]+)?{_MONTH}(?:,?\s+(?:of\s+)?\d{{4}})\b"
     rf"|\b(?:(?:early|late|mid)[\s-]+)?{_SEASON}(?:\s+of)?,?\s+(?:1[89]\d\d|20\d\d)\b"
     rf"|\b(?:in|since|until|by|from|last|this|next|early|late|mid|earlier|later)[\s-]+(?:{_MONTH}|{_SEASON})\b"
-    r"|\b(?:1[89]\d\d|20\d\d)\b"
+    r"|\b(?:(?:early|late|mid)[\s-]+)?(?:1[89]\d\d|20\d\d)\b"
     r"|\b\d{4}-\d{2}-\d{2}\b"
     r"|\b(?:yesterday|today|tomorrow|last\s+(?:week|month|year)|earlier\s+this\s+(?:week|month|year)|"
     r"next\s+(?:week|month|year)|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b"

@@ -255,6 +255,14 @@ def test_a_partial_date_is_completed_by_a_source_that_agrees(tmp_path):
     assert answer.text.startswith("April 29, 2015 [1]."), answer.text
 
 
+def test_seasons_and_parts_of_a_year_are_dates():
+    from rag.question import Kind, strength, typed_spans
+
+    spans = typed_spans(Kind.DATE, "Services will not begin until the spring of 2024, after a delay announced in early 2023.")
+    assert spans == ["spring of 2024", "early 2023"]
+    assert strength(Kind.DATE, "spring of 2024") > strength(Kind.DATE, "early 2023")
+
+
 def test_a_weekday_in_a_schedule_or_before_a_date_is_not_resolved():
     from datetime import date
 
