@@ -27,7 +27,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import tokenize
-from .question import AGE_RE, CROWD_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, own_words, recase, strength, typed_spans
+from .question import AGE_RE, CROWD_RE, DATE_RE, MONEY_RE, direction, YEAR_RE, Kind, Question, canonical, own_words, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire and
@@ -263,6 +263,11 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
+                    if q.direction:
+                        # "How much did it rise?" is answered by a number said to rise ("closed up
+                        # 6.8 percent", "a 22 percent rise"), not by one that fell, nor by where it
+                        # rose to or from ("rose to 412 million from 338 million")
+                        extras = [x for x in extras if _moved(x, read) == q.direction and _before(x, read, 1).lower() not in ("to", "from")]
                     crowd = {c for m in CROWD_RE.finditer(read) for c in m.groups() if c} if q.crowd else set()
                     distance = {x: 0 if q.age or q.measure or x in crowd else d for x, d in distance.items() if x in extras}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
@@ -294,6 +299,19 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
 _CROWD_WORDS = frozenset(tokenize("fans people ppl spectators supporters watched attended saw came"))
 _SCORE = re.compile(r"(?<![\w$£€-])(?<!\d[.,])\d{1,2}\s?[-–]\s?\d{1,2}(?![\w%-]|[.,]\d)")
 _SCORE_ASKED = re.compile(r"\bscores?\b|\bscoreline\b|\bresult\b|\bmargin\b", re.I)
+
+
+def _before(extra: str, read: str, words: int = 5) -> str:
+    """The few words before `extra` in the sentence: where news says which way a number moved
+    ("shares fell 6.2 percent")."""
+    return " ".join(read[: max(0, read.find(extra))].split()[-words:])
+
+
+def _moved(extra: str, read: str) -> int:
+    """Which way the sentence says the number moved: the nearest rise or fall word in the five
+    words before it, else in the two after it; 0 when it says neither."""
+    after = " ".join(read[read.find(extra) + len(extra):].split()[:2])
+    return direction(_before(extra, read), last=True) or direction(after)
 
 
 def _within(q: Question, extra: str, read: str, published: date | None) -> bool:

@@ -167,6 +167,15 @@ class Question:
         return self.kind is Kind.NUMBER and _AGE_ASKED.search(self.text) is not None
 
     @property
+    def direction(self) -> int:
+        """1 when the question asks how much something rose, -1 how much it fell, else 0. Rain
+        that fell is a measure, not a fall."""
+        if self.kind is not Kind.NUMBER or self.money or (self.measure and not self.measure[0].lower().startswith("by how much")):
+            return 0  # money raised or lost is an amount, not a change
+        asked = _HOW_MUCH.search(own_words(self.text))  # "what pay rise…?" asks an amount, not a change
+        return direction(asked.group(1)) if asked else 0
+
+    @property
     def crowd(self) -> bool:
         """Asks how many came to watch: news gives it as "a crowd of 43,850"."""
         return self.kind is Kind.NUMBER and _CROWD_ASKED.search(self.text) is not None
@@ -223,6 +232,23 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
         wants_list=bool(_LIST.search(text)),
         tense="future" if _FUTURE_ASKED.search(text) else "past" if _PAST_ASKED.search(text) else "",
     )
+
+
+_UP = r"ris(?:e|es|en|ing)|rose|increas(?:e|ed|es|ing)|gr[eo]w(?:s|n|ing|th)?|climb(?:s|ed|ing)?|gain(?:s|ed|ing)?|jump(?:s|ed|ing)?|soar(?:s|ed|ing)?|surg(?:e|ed|es|ing)|up|more|extra|additional|boost(?:s|ed|ing)?|higher|longer|bigger|larger|greater|faster|quicker"
+_DOWN = r"fall(?:s|en|ing)?|fell|drop(?:s|ped|ping)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|slump(?:s|ed|ing)?|plung(?:e|ed|es|ing)|tumbl(?:e|ed|es|ing)|s[ai]nk(?:s|ing)?|down|lower|cut(?:s|ting)?|shed|lost|los(?:e|es|ing)|slid(?:e|es|ing)?|less|fewer|shorter|smaller|slower"
+_DIRECTION = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))\b", re.IGNORECASE)
+
+
+_HOW_MUCH = re.compile(r"\b(?:by )?how (?:much|many)\b(.*)", re.IGNORECASE)
+
+
+def direction(text: str, last: bool = False) -> int:
+    """1 when `text` (its last such word, if `last`) speaks of a rise, -1 of a fall, 0 of neither."""
+    found = list(_DIRECTION.finditer(text))
+    if not found:
+        return 0
+    match = found[-1] if last else found[0]
+    return 1 if match.group("up") else -1
 
 
 def unpossessed(word: str) -> str:

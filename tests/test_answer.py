@@ -474,6 +474,24 @@ def test_a_scoreline_counts_nothing_and_a_crowd_is_how_many_watched(tmp_path):
     assert "4-3" in answer.text, answer.text
 
 
+def test_a_change_is_answered_by_a_number_that_moved_that_way(tmp_path):
+    """"By how much did the share price rise?" is answered by "closed up 6.8 percent", not by
+    "had fallen 18 percent", nor by where something rose to or from."""
+    index = _index_of(tmp_path, {
+        "results": "Skelde Foods' operating profit rose to 412 million crowns from 338 million. "
+                   "Skelde's share price had fallen about 18 percent last year. "
+                   "On Thursday Skelde's shares closed up 6.8 percent at 184.20 crowns.",
+    })
+    answer = index.ask("By how much did Skelde's share price rise on Thursday?")
+    assert "6.8 percent" in answer.text and "18 percent" not in answer.text, answer.text
+    from rag.question import analyse
+
+    assert [analyse(q).direction for q in (
+        "By how much did the stock drop?", "how much more sleep did teens get?", "What pay rise did they accept?", "How much rain fell?",
+        "How much money did the gala raise?",
+    )] == [-1, 1, 0, 0, 0]
+
+
 def test_numbers_that_are_ages():
     from rag.question import AGE_RE
 
