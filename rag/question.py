@@ -67,7 +67,12 @@ DURATION_RE = re.compile(
 )
 # Capitalised runs ("Prince Philip", "Raymond James Stadium"), allowing joiners like "of".
 NAME_RE = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|de|the|van|von|al|bin|&)?\s*[A-Z][\w'’.-]*)*")
-PLACE_RE = re.compile(r"\b(?:in|at|near|from|to|across|inside|outside)\s+(?:the\s+)?([A-Z][\w'’.-]*(?:[\s,]+[A-Z][\w'’.-]*)*)")
+#: "in Paris", "at Balmoral Castle", "on Skerrin Island" (not "on Tuesday", "on September 8")
+PLACE_RE = re.compile(
+    r"\b(?:in|at|near|from|to|across|inside|outside|on)\s+(?:the\s+)?"
+    r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August"
+    r"|September|October|November|December)\b)([A-Z][\w'’.-]*(?:[\s,]+[A-Z][\w'’.-]*)*)"
+)
 
 _NOT_NAMES = set(
     "the a an while but and in on at as if when after before it he she they this that these those update "

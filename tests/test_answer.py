@@ -397,6 +397,14 @@ def test_a_where_question_is_not_answered_without_a_place(tmp_path):
     assert not index.ask("When did Adele Quill and Boris Lind last meet?").abstained
 
 
+def test_places_on_an_island_and_not_on_a_day():
+    from rag.question import Kind, typed_spans
+
+    assert typed_spans(Kind.PLACE, "Born in 1934 on Skerrin Island, she met him on Tuesday in London on September 8.") == [
+        "Skerrin Island", "London",
+    ]
+
+
 def test_a_country_said_as_an_adjective_answers_where(tmp_path):
     index = _index_of(tmp_path, {
         "source": "A US source told the Daily Lantern there was now a determination on both sides.",
