@@ -107,6 +107,9 @@ def _substitute(previous: str, fragment: str) -> str:
         if YEAR_RE.search(previous):
             return YEAR_RE.sub(year, previous, count=1) if len(YEAR_RE.findall(previous)) == 1 else f"{previous} {year}"
         return f"{previous.rstrip('?')} in {year}?"
+    if _QUARTER.fullmatch(fragment) and _QUARTER.search(previous):
+        # "What about the second quarter?" after "… for Q1 2023?": the same question, for Q2
+        return _QUARTER.sub(fragment, previous, count=1)
     names = [m for m in NAME_RE.finditer(previous) if m.start() > 0]
     if names and fragment[:1].isupper():
         last = names[-1]
@@ -120,6 +123,7 @@ def _substitute(previous: str, fragment: str) -> str:
     return f"{previous.rstrip('?')} {fragment}?"
 
 
+_QUARTER = re.compile(r"\b(?:the\s+)?(?:(?:first|second|third|fourth|last|final)[\s-](?:quarter|half)|[QH][1-4])\b", re.I)
 _DETERMINED = re.compile(r"(his|her|their|its|my|our|your|the)\s+[\w'-]+$", re.I)
 
 
