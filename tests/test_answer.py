@@ -688,6 +688,9 @@ def test_two_numbers_from_reports_of_different_dates_are_not_a_disagreement(tmp_
     ("And for the same quarter a year later?", "What was Veltrana's revenue in Q2 2023?", "What was Veltrana's revenue in Q2 2024?"),
     ("How many fans watched the final the following year?", "Who won the Ardent Cup in 2021?",
      "How many fans watched the final the following year? (Ardent Cup; won 2022)"),
+    # and the quarter
+    ("What about the second quarter?", "What revenue did Skelde Foods report for Q1 2023?",
+     "What revenue did Skelde Foods report for the second quarter 2023?"),
 ])
 def test_a_follow_up_moves_the_year_it_names(question, previous, expected):
     from rag.conversation import standalone
