@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date
 
 import numpy as np
@@ -252,6 +253,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.kind is Kind.NUMBER and not _SCORE_ASKED.search(asked):
                     read = _SCORE.sub(lambda m: " " * len(m.group()), read)  # "won 4-3" counts nothing
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (not q.money or MONEY_RE.search(x))]
+                if q.kind in (Kind.PERSON, Kind.PLACE):
+                    extras = [x for x in extras if not _opening_word(x, read, passage.text)]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
                 if q.kind is Kind.DATE and q.bounds:
@@ -312,6 +315,23 @@ def _moved(extra: str, read: str) -> int:
     words before it, else in the two after it; 0 when it says neither."""
     after = " ".join(read[read.find(extra) + len(extra):].split()[:2])
     return direction(_before(extra, read), last=True) or direction(after)
+
+
+def _opening_word(extra: str, read: str, article: str) -> bool:
+    """A lone capitalised word that opens the sentence and is a function word or one the text
+    also writes in lower case ("Both sides had chances…"): capitalised for its place, no name."""
+    word = extra.lower()
+    return (
+        " " not in extra and read.lstrip(" \"'“‘—-").startswith(extra)
+        and (word in _function_words() or re.search(rf"\b{re.escape(word)}\b", article) is not None)
+    )
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
 
 
 def _within(q: Question, extra: str, read: str, published: date | None) -> bool:

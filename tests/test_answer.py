@@ -397,6 +397,16 @@ def test_a_where_question_is_not_answered_without_a_place(tmp_path):
     assert not index.ask("When did Adele Quill and Boris Lind last meet?").abstained
 
 
+def test_a_word_capitalised_only_for_opening_the_sentence_is_no_name():
+    from rag.answer import _opening_word
+
+    article = "Both sides had chances. Despite the rain, the final went on; despite everything, Selbury won."
+    assert _opening_word("Both", "Both sides had chances.", article)  # a function word
+    assert _opening_word("Despite", "Despite the rain, the final went on.", article)  # written in lower case too
+    assert not _opening_word("Selbury", "Selbury won.", article)
+    assert not _opening_word("Both", "The final went to Both.", article)  # not where a sentence opens
+
+
 def test_places_on_an_island_and_not_on_a_day():
     from rag.question import Kind, typed_spans
 
