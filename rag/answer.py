@@ -469,7 +469,9 @@ _ANAPHOR = re.compile(
     r"(?!it(?:['’]s| is| was| has been| had been| would be| will be| seems| seemed| appears| remains)"
     r" (?:not )?(?:\w+ )?(?:expected|believed|understood|thought|said|reported|known|clear|unclear|likely|unlikely"
     r"|possible|hoped|feared|claimed|rumou?red|alleged|important|time|true|hard|difficult|easy|worth)\b)"
-    r"(?:it|he|she|they|its|his|her|their|the (?:game|company|film|movie|show|series|event|firm|band|team|book|album|season|pair|couple))\b",
+    r"(?:it|he|she|they|its|his|her|their|the (?:game|company|film|movie|show|series|event|firm|band|team|book|album|season|pair|couple|party|group"
+    r"|club|council|court|government|ministry|agency|authority|union|museum|school|hospital|university|bank|airline"
+    r"|operator|plant|project|plan|scheme|line|storm|study|report|deal|bill|law|ruling|station|city|town|village))\b",
     re.I,
 )
 

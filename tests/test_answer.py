@@ -397,6 +397,16 @@ def test_a_where_question_is_not_answered_without_a_place(tmp_path):
     assert not index.ask("When did Adele Quill and Boris Lind last meet?").abstained
 
 
+def test_the_party_points_back_like_it(tmp_path):
+    """"The party now holds five seats" says how many seats the party named just before holds."""
+    index = _index_of(tmp_path, {
+        "vote": "Kessford's 11-member city council was reshaped, and the Civic Alliance lost its majority. "
+                "The party now holds five seats, down from seven.",
+    })
+    answer = index.ask("How many council seats does the Civic Alliance hold after the Kessford vote?")
+    assert "five seats" in answer.text and "Civic Alliance" in answer.citations[0].text, answer.text
+
+
 def test_a_word_capitalised_only_for_opening_the_sentence_is_no_name():
     from rag.answer import _opening_word
 
