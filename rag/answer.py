@@ -311,10 +311,11 @@ def _before(extra: str, read: str, words: int = 5) -> str:
 
 
 def _moved(extra: str, read: str) -> int:
-    """Which way the sentence says the number moved: the nearest rise or fall word in the five
-    words before it, else in the two after it; 0 when it says neither."""
+    """Which way the sentence says the number moved: a rise or fall word in the two words after
+    it ("14 minutes faster", "a 22 percent rise"), else the nearest in the five before it
+    ("shares fell 6.2 percent"); 0 when it says neither."""
     after = " ".join(read[read.find(extra) + len(extra):].split()[:2])
-    return direction(_before(extra, read), last=True) or direction(after)
+    return direction(after) or direction(_before(extra, read), last=True)
 
 
 def _opening_word(extra: str, read: str, article: str) -> bool:

@@ -518,6 +518,13 @@ def test_a_change_is_answered_by_a_number_that_moved_that_way(tmp_path):
         "By how much did the stock drop?", "how much more sleep did teens get?", "What pay rise did they accept?", "How much rain fell?",
         "How much money did the gala raise?",
     )] == [-1, 1, 0, 0, 0]
+    from rag.answer import _moved
+
+    # the word after the number says more than a verb before it: asleep faster is no fall
+    assert [_moved(x, s) for x, s in [
+        ("14", "They fell asleep 14 minutes faster."), ("6.2 percent", "Shares fell 6.2 percent on Thursday."),
+        ("22 percent", "It reported a 22 percent rise in profit."), ("$530 million", "Net income was $530 million."),
+    ]] == [1, -1, 1, 0]
 
 
 def test_numbers_that_are_ages():
