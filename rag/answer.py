@@ -158,10 +158,10 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
 _TITLE_WORDS = frozenset("king queen prince princess duke duchess president pope sir lady lord dr mr mrs ms".split())
 
 
-def _named(name: str, lowered: str, title: str) -> float:
-    """1 when the sentence (or its article's title) gives the name in full, 0.75 when it gives
-    part of it: news says "Harry" and "Macron" after the first "Prince Harry", "Emmanuel Macron"."""
-    if name in lowered or name in title:
+def _named(name: str, lowered: str) -> float:
+    """1 when the sentence gives the name in full, 0.75 when it gives part of it: news says
+    "Harry" and "Macron" after the first "Prince Harry", "Emmanuel Macron"."""
+    if name in lowered:
         return 1.0
     words = [w for w in name.split() if w not in _TITLE_WORDS]
     if len(words) == len(name.split()) == 1 or not all(re.fullmatch(r"[^\W\d_][\w'’.-]+", w) and len(w) > 2 for w in words):
@@ -223,7 +223,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             if _under_title(q, text, passage.title):
                 tokens |= set(tokenize(passage.title))
             lowered = _plain(text)
-            named = [_named(n, lowered, "") for n in q.names]
+            named = [_named(n, lowered) for n in q.names]
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
