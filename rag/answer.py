@@ -123,6 +123,7 @@ class Sentence:
 
 
 NO_ANSWER = "The articles don't say. None of the retrieved passages answers this question."
+UNTOLD = "The articles don't say; the closest report says it is not known:"
 
 
 def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed, more: list[Passage] = ()) -> Answer:
@@ -144,6 +145,12 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     confidence = _confidence(question, best) - _astray(question, best) - best.clash
     if confidence < ABSTAIN_BELOW:
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=confidence)
+    if _untold(question, best):
+        # "Her family did not give a cause": the articles don't say, and this one says so
+        return Answer(
+            question.text, f"{UNTOLD} {_quote(best, 1)}", (Citation(1, best.passage, best.start, best.end),),
+            abstained=True, passages=tuple(passages), confidence=confidence,
+        )
 
     # a month or day from one source, the year from another that agrees ("April 29", "April 29, 2015")
     chosen = [_fullest(question, top, AGREE) if _month_named(question, best) else best]
@@ -333,6 +340,25 @@ def _function_words() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
     return frozenset(STOPWORDS_EN_PLUS)
+
+
+#: "did not give a cause", "has not been named", "declined to say": the report says it does not know
+_UNTOLD = re.compile(
+    r"\b(?:did|does|do|would|will|could|has|have|had|was|were|is|are)(?:n['’]t| not)(?: yet)?(?: been)?\s+(?:\w+\s+)?"
+    r"(?:give|gave|given|say|said|disclose|disclosed|reveal|revealed|name|named|identify|identified|known|release|released"
+    r"|specify|specified|confirm|confirmed|comment)\b|\bdeclined to (?:say|comment|give|name|disclose|reveal|identify)\b"
+    r"|\b(?:not|never) (?:been )?(?:made public|disclosed|revealed|identified)\b|\bundisclosed\b|\bunnamed\b",
+    re.IGNORECASE,
+)
+_KNOWN_ASKED = re.compile(r"^\W*(?:is|was|are|were|has|have|had|do|does|did)\b.*\b(?:known|said|say|named|disclosed|revealed|confirmed)\b", re.I)
+
+
+def _untold(q: Question, s: Sentence) -> bool:
+    """The best sentence says the thing asked is not known ("Her family did not give a cause")
+    and holds no answer of the asked kind: that is the articles not saying, unless the question
+    asks whether it is known. ("…announced her death on Saturday but did not give a cause"
+    still says when the death was announced.)"""
+    return not s.extras and _UNTOLD.search(s.text) is not None and not _KNOWN_ASKED.search(own_words(q.text))
 
 
 def _within(q: Question, extra: str, read: str, published: date | None) -> bool:
@@ -599,10 +625,7 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
     words = 0
     for i, s in enumerate(chosen, 1):
         published = s.passage.published_date
-        offset = s.passage.start
-        quoted = " ".join(
-            _cite(annotate(_clean(s.passage.text[a - offset : b - offset]), published), i) for a, b in s.parts or ((s.start, s.end),)
-        )
+        quoted = _quote(s, i)
         if words and words + len(quoted.split()) > MAX_WORDS:
             break
         words += len(quoted.split())
@@ -617,6 +640,16 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
     if lead:
         parts.insert(0, _cite(lead + ".", 1))
     return Answer(q.text, " ".join(parts), tuple(citations), False, (), tuple(passages), confidence=confidence)
+
+
+def _quote(s: Sentence, n: int) -> str:
+    """The sentence (with its antecedent, if it has one) as quoted, its relative dates resolved
+    and each part cited `[n]`."""
+    offset = s.passage.start
+    return " ".join(
+        _cite(annotate(_clean(s.passage.text[a - offset : b - offset]), s.passage.published_date), n)
+        for a, b in s.parts or ((s.start, s.end),)
+    )
 
 
 def _short_answer(q: Question, s: Sentence) -> str | None:

@@ -397,6 +397,28 @@ def test_a_where_question_is_not_answered_without_a_place(tmp_path):
     assert not index.ask("When did Adele Quill and Boris Lind last meet?").abstained
 
 
+OBITUARY = ("Hedda Marlowe, who ran the Harrowgate Museum for 22 years, has died. She was 81. "
+            "Her family announced her death in a statement on Saturday but did not give a cause.")
+
+
+def test_a_report_that_says_it_is_not_known_is_the_articles_not_saying(tmp_path):
+    """"Her family did not give a cause" answers "What did she die of?" with: the articles don't
+    say, and here is the report saying so. It still answers how old she was, or whether the
+    family said what she died of."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({"id": "obit", "title": "Hedda Marlowe dies at 81", "source": "wire", "published": "2024-08-19",
+                                  "text": OBITUARY}) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("What was the cause of Hedda Marlowe's death?")
+    assert answer.abstained and answer.text.startswith("The articles don't say"), answer.text
+    assert "[1]" in answer.text and "did not give a cause" in answer.citations[0].text
+    assert not index.ask("How old was Hedda Marlowe?").abstained
+    assert not index.ask("Did the family say what Hedda Marlowe died of?").abstained
+
+
 def test_the_party_points_back_like_it(tmp_path):
     """"The party now holds five seats" says how many seats the party named just before holds."""
     index = _index_of(tmp_path, {

@@ -508,6 +508,23 @@ def test_only_real_citation_markers_become_links(seed_index):
     assert "<" not in re.sub(r'<a class="cite"[^>]*>\[\d+\]</a>', "", shown)
 
 
+def test_a_report_that_says_it_is_not_known_is_shown_cited(tmp_path):
+    """The articles don't say, and one report says it is not known: the chat links its [1] and
+    shows that report's card under a note saying so."""
+    from rag import Index
+    from ui.render import answer_message, sources_html
+
+    corpus = tmp_path / "obit.txt"
+    corpus.write_text("Hedda Marlowe, who ran the Harrowgate Museum, has died. Her family announced her death but did not give a cause.\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("What was the cause of Hedda Marlowe's death?")
+    assert answer.abstained and answer.citations
+    assert set(re.findall(r'<a class="cite" href="#cite-2-(\d+)"', answer_message(answer, 2))) == {"1"}
+    cards = sources_html(answer, 2)
+    assert "not known" in cards and 'id="source-2-1"' in cards and "did not give a cause" in cards
+
+
 def test_article_text_puts_every_chunk_and_citation_at_its_offsets(seed_index):
     from rag.corpus import load
 

@@ -50,20 +50,20 @@ def day(published: str | None) -> str:
 def answer_message(answer: Answer, turn: int, filters: str = "") -> str:
     """The finished answer: its `[n]` markers become links that open the cited article. Under
     it, how a follow-up was understood and which filters applied: both change what was searched."""
+    numbers = {c.n for c in answer.citations}
+    parts, last = [], 0
+    for m in _CITE.finditer(answer.text):
+        if int(m.group(1)) not in numbers:
+            continue
+        parts.append(chat_text(answer.text[last : m.start()]))
+        n = int(m.group(1))
+        parts.append(f'<a class="cite" href="#cite-{turn}-{n}" data-cite="{turn}-{n}" title="Open source {n}">[{n}]</a>')
+        last = m.end()
+    parts.append(chat_text(answer.text[last:]))
+    body = "".join(parts)
     if answer.abstained:
-        body = f'<span class="abstain">{chat_text(answer.text)}</span>'
-    else:
-        numbers = {c.n for c in answer.citations}
-        parts, last = [], 0
-        for m in _CITE.finditer(answer.text):
-            if int(m.group(1)) not in numbers:
-                continue
-            parts.append(chat_text(answer.text[last : m.start()]))
-            n = int(m.group(1))
-            parts.append(f'<a class="cite" href="#cite-{turn}-{n}" data-cite="{turn}-{n}" title="Open source {n}">[{n}]</a>')
-            last = m.end()
-        parts.append(chat_text(answer.text[last:]))
-        body = "".join(parts)
+        body = f'<span class="abstain">{body}</span>'
+
     if answer.standalone and answer.standalone != answer.question:
         body += f'\n\n<span class="understood">Understood as: {chat_text(answer.standalone)}</span>'
     if filters:
@@ -122,7 +122,13 @@ def sources_html(answer: Answer, turn: int, selected: int | None = None) -> str:
     """One card per citation (title, source, date, quoted passage, open button), then the other
     passages that were searched, so even "the articles don't say" shows what was looked at."""
     out: list[str] = []
-    if answer.abstained and answer.passages:
+    if answer.abstained and answer.citations:
+        out.append(
+            '<div class="abstain-card"><b>The articles don\'t say.</b> The report quoted below says it is '
+            "not known, or not given. Other passages searched are listed under it.</div>"
+        )
+        out.extend(_citation_card(c, turn, c.n == selected) for c in answer.citations)
+    elif answer.abstained and answer.passages:
         out.append(
             '<div class="abstain-card"><b>No sentence answers this question clearly enough to quote.</b> '
             "The passages that matched best are listed below, in case one says it in other words. "
