@@ -81,7 +81,8 @@ _NOT_NAMES = set(
 ) | set(MONTHS)
 
 _RECENCY = re.compile(
-    r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of)\b",
+    r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of"
+    r"|in the end|finally|eventually|ultimately|end(?:s|ed)? up)\b",
     re.IGNORECASE,
 )
 #: "When will…", "When is it shipping?" (the present progressive of a plan)
@@ -99,10 +100,10 @@ _MONEY_ASKED = re.compile(
     re.IGNORECASE,
 )
 _AGE_ASKED = re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE)
-#: an age by its form: "Falk, 61, said", "a 71-year-old man", "aged 54", "Lilibet, 4." (the
-#: number is group 1, 2 or 3)
+#: an age by its form: "Falk, 61, said", "a 71-year-old man", "3,100 years old", "aged 54", "Lilibet, 4." (the
+#: number is one of the groups)
 AGE_RE = re.compile(
-    r"\b[A-Z][\w'’.-]*,\s(\d{1,3})\b(?=[,.;)]|\s(?:and|said|who|was|is)\b)|\b(\d{1,3})-year-old\b|\b[Aa]ged\s(\d{1,3})\b"
+    r"\b[A-Z][\w'’.-]*,\s(\d{1,3})\b(?=[,.;)]|\s(?:and|said|who|was|is)\b)|\b(\d{1,3}(?:,\d{3})?)[- ]years?[- ]old\b|\b[Aa]ged\s(\d{1,3})\b"
     r"|\b(?i:he|she|who) (?:is|was|turned|turns|had turned)\s(\d{1,3})\b(?!\s*(?:percent|per|%|million|years? ago))"
 )
 _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?![a-z/])", re.IGNORECASE)) for asked, units in (
@@ -122,11 +123,14 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
 ))
 
 
-_CROWD_ASKED = re.compile(r"\bhow many (?:fans|people|ppl|spectators|supporters)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|turned out|in the crowd)\b", re.IGNORECASE)
+_CROWD_ASKED = re.compile(
+    r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
+    r"|went|go|visit\w*|turned out|in the crowd)\b", re.IGNORECASE,
+)
 #: "a crowd of 43,850", "an attendance of 12,000", "in front of 9,000 fans" (the number is group 1, 2 or 3)
 CROWD_RE = re.compile(
     r"\b(?:crowd|attendance|audience|gate) of (?:about |around |some |more than |nearly |almost |over )?(\d[\d,]*)"
-    r"|\b(\d[\d,]*) (?:fans|spectators|supporters)\b|\bin front of (?:about |around |some |more than |nearly |almost |over )?(\d[\d,]*)\b",
+    r"|\b(\d[\d,]*) (?:fans|spectators|supporters|visitors|festivalgoers|concertgoers|attendees)\b|\bin front of (?:about |around |some |more than |nearly |almost |over )?(\d[\d,]*)\b",
     re.IGNORECASE,
 )
 MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)

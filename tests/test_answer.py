@@ -522,6 +522,10 @@ def test_a_scoreline_counts_nothing_and_a_crowd_is_how_many_watched(tmp_path):
     assert "23,905" in answer.text and "4-3" not in answer.text, answer.text
     answer = index.ask("What was the score in the 2023 Coastal Shield final?")
     assert "4-3" in answer.text, answer.text
+    from rag.question import CROWD_RE, analyse
+
+    assert analyse("how many ppl went to the festival in 2023").crowd and not analyse("How many people died?").crowd
+    assert [m.group(2) for m in CROWD_RE.finditer("It drew 186,000 visitors over four nights.")] == ["186,000"]
 
 
 def test_a_change_is_answered_by_a_number_that_moved_that_way(tmp_path):
@@ -557,6 +561,7 @@ def test_numbers_that_are_ages():
 
     assert ages("with their kids, Prince Archie, 6, and Princess Lilibet, 4.") == ["6", "4"]
     assert ages("a 71-year-old man, aged 71; she was 81.") == ["71", "71", "81"]
+    assert ages("The boat is about 3,100 years old.") == ["3,100"]
     assert ages("In 2021, 12 people were hurt; revenue was 12 percent higher; he was 3 percent down.") == []
 
 
@@ -632,6 +637,18 @@ def test_a_year_that_bounds_the_answer_is_not_the_year_asked_about(tmp_path):
     index.ingest([corpus])
     answer = index.ask("Before 2023, when had Brackwater Rovers last won the Coastal Shield?")
     assert "1998" in answer.text and "on Saturday" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("question", "recency"), [
+    ("how many ppl died in the storm in the end?", True),
+    ("What pay rise did the drivers end up accepting?", True),
+    ("Who eventually won?", True),
+    ("Who won the cup final?", False),
+])
+def test_what_asks_for_the_latest_state(question, recency):
+    from rag.question import analyse
+
+    assert analyse(question).recency is recency
 
 
 @pytest.mark.parametrize(("question", "tense"), [
