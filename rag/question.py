@@ -80,6 +80,7 @@ _NOT_NAMES = set(
     "sunday followers following posts photos".split()
 ) | set(MONTHS)
 
+_JOINERS = {"of", "de", "van", "von", "al", "bin", "&"}  # inside a name, never its first word
 _RECENCY = re.compile(
     r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of"
     r"|in the end|finally|eventually|ultimately|end(?:s|ed)? up)\b",
@@ -222,7 +223,7 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     names = []
     for match in NAME_RE.finditer(text):
         words = [w for w in match.group().lower().split() if unpossessed(w) not in _WH_WORDS]
-        while words and words[0] in _NOT_NAMES:  # "And William?", "In February"
+        while words and (words[0] in _NOT_NAMES or words[0] in _JOINERS):  # "And William?", "As of December"
             words.pop(0)
         if words:
             names.append(unpossessed(" ".join(words).strip(" ?.,!'’")))

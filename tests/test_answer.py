@@ -579,6 +579,7 @@ def test_names_of_a_question():
     assert analyse("How old are Harry's kids?").names == ("harry",)
     assert analyse("Where did they meet in February 2024?").names == ()
     assert analyse("What was Tesla's revenue in Q2 2020?").names == ("tesla",)  # a quarter is no name
+    assert analyse("As of December 2021, when did Harry leave?").names == ("harry",)
     texts = ["Prince Harry met King Charles. Harry came back. Charles and Harry talked."]
     assert recase(analyse("how old are harry's kids now?"), texts).names == ("harry",)
     assert recase(analyse("Back in 2021, who said Charles and Harry met?"), texts).names == ("charles", "harry")
