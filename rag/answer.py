@@ -245,7 +245,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # first one introduced ("The source urged: '…' … The priority is privacy…")
             around = tokens.union(*said[max(0, i - 1) : i + 2])
             s.terms = max(s.terms, 0.5 * s.terms + 0.5 * q.coverage(around | _akin(q.terms, around)))
-            s.clash = float(_clash(q, quarters, text, passage.published))
+            s.clash = float(_clash(q, quarters, text, passage.published) or _opposite(asked, lowered))
             s.context = q.coverage(passage_tokens)
             if q.names:
                 s.names = sum(1.0 if n in title else found for n, found in zip(q.names, named)) / len(q.names)
@@ -418,6 +418,23 @@ def _clash(q: Question, quarters: set[str], text: str, published: str) -> bool:
             return True
     stated = _quarters(text) if quarters else set()
     return bool(stated and not stated & quarters)
+
+
+_OPPOSITE_PAIRS = (
+    ("tallest", "shortest"), ("highest", "lowest"), ("largest", "smallest"), ("biggest", "smallest"), ("oldest", "youngest"),
+    ("oldest", "newest"), ("longest", "shortest"), ("most", "fewest"), ("most", "least"), ("best", "worst"), ("richest", "poorest"),
+    ("fastest", "slowest"), ("maximum", "minimum"),
+)
+
+
+def _opposite(asked: str, lowered: str) -> bool:
+    """The sentence says an opposite extreme of the one asked, and not the one asked: "the
+    tallest of the five blocks" says nothing of the shortest."""
+    words = set(re.findall(r"[a-z]+", asked))
+    return any(
+        ask in words and re.search(rf"\b{other}\b", lowered) and not re.search(rf"\b{ask}\b", lowered)
+        for pair in _OPPOSITE_PAIRS for ask, other in (pair, pair[::-1])
+    )
 
 
 _ORDINAL_QUARTER = re.compile(r"\b(first|second|third|fourth)[\s-](quarter|half)\b", re.I)

@@ -717,6 +717,15 @@ def test_another_quarter_than_the_one_asked_is_no_answer(tmp_path):
     assert index.ask("What was Orbis Mining's revenue in the first quarter of 2024?").abstained
 
 
+def test_the_opposite_extreme_is_no_answer(tmp_path):
+    """"The tallest of the five blocks has 11 storeys" says nothing of the shortest."""
+    index = _index_of(tmp_path, {
+        "plans": "Under the revised plans for Gantry Wharf, the tallest of the five blocks has been cut from 14 storeys to 11.",
+    })
+    assert index.ask("How many storeys will the shortest of the Gantry Wharf blocks be?").abstained
+    assert "11" in index.ask("How many storeys will the tallest of the Gantry Wharf blocks be?").text
+
+
 def test_a_sentence_without_a_year_tells_of_its_reports_year(tmp_path):
     """A 2022 report's "A crowd of 41,200 watched the final" is about 2022, not the 2021 final."""
     from rag import Index
