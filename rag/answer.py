@@ -28,7 +28,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import tokenize
-from .question import AGE_RE, CROWD_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, recase, strength, typed_spans
+from .question import AGE_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire, beat
@@ -236,8 +236,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
             if q.age and AGE_RE.search(text):
                 tokens.add("old")  # "Archie, 6," says how old Archie is
-            elif q.crowd and CROWD_RE.search(text):
-                tokens |= _CROWD_WORDS  # "a crowd of 43,850" says how many fans watched
+            elif q.form and q.form[1].search(text):
+                tokens |= set(tokenize(q.form[0]))  # "a crowd of 43,850" says how many people watched
             elif q.measure and re.search(rf"\d\s?{q.measure[1].pattern}", text, re.I):
                 tokens |= set(tokenize(q.measure[0]))  # "148 km/h" says how strong
             s.terms = q.coverage(tokens | _akin(q.terms, tokens))
@@ -278,8 +278,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         # 6.8 percent", "a 22 percent rise"), not by one that fell, nor by where it
                         # rose to or from ("rose to 412 million from 338 million")
                         extras = [x for x in extras if _moved(x, read) == q.direction and _before(x, read, 1).lower() not in ("to", "from")]
-                    crowd = {c for m in CROWD_RE.finditer(read) for c in m.groups() if c} if q.crowd else set()
-                    distance = {x: 0 if q.age or q.measure or x in crowd else d for x, d in distance.items() if x in extras}
+                    formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
+                    distance = {x: 0 if q.age or q.measure or x in formed else d for x, d in distance.items() if x in extras}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 s.reach = min(distance.values(), default=len(text.split()))
@@ -306,7 +306,6 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
     return placed == (-1 if q.tense == "future" else 1)
 
 
-_CROWD_WORDS = frozenset(tokenize("fans people ppl spectators supporters watched attended saw came"))
 _SCORE = re.compile(r"(?<![\w$£€-])(?<!\d[.,])\d{1,2}\s?[-–]\s?\d{1,2}(?![\w%-]|[.,]\d)")
 _SCORE_ASKED = re.compile(r"\bscores?\b|\bscoreline\b|\bresult\b|\bmargin\b", re.I)
 

@@ -120,20 +120,25 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
     (r"\bhow (?:hot|cold|warm)\b|\bwhat (?:\w+ )?temperature\b", r"°\s?[CF]?|degrees?(?: (?:celsius|fahrenheit|c|f))?|C|F"),
     (r"\bwhat (?:percentage|percent|proportion|share)\b", r"%|percent|per cent"),
     # a change: in percent or points, or an amount of money
-    (r"\bby how much\b", r"%|percent|per cent|(?:percentage )?points?|[$£€¥](?=\s?\d)|million|billion|dollars|pounds|euros|cents|pence"),
+    (r"\bby how much\b", r"%|percent|per cent|(?:percentage )?points?|[$£€¥](?=\s?\d)|million|billion|dollars|pounds|euros|cents|pence"
+     r"|votes|seats|goals|runs|wickets|strokes|lengths|seconds|minutes"),
 ))
 
 
-_CROWD_ASKED = re.compile(
-    r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
-    r"|went|go|visit\w*|turned out|in the crowd)\b", re.IGNORECASE,
-)
-#: "a crowd of 43,850", "an attendance of 12,000", "in front of 9,000 fans" (the number is group 1, 2 or 3)
-CROWD_RE = re.compile(
-    r"\b(?:crowd|attendance|audience|gate) of (?:about |around |some |more than |nearly |almost |over )?(\d[\d,]*)"
-    r"|\b(\d[\d,]*) (?:fans|spectators|supporters|visitors|festivalgoers|concertgoers|attendees)\b|\bin front of (?:about |around |some |more than |nearly |almost |over )?(\d[\d,]*)\b",
-    re.IGNORECASE,
-)
+_APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost |more than |over |fewer than |less than )?"
+#: Answers news gives in a form of their own, (what asks for one, what gives it, the number being
+#: one of its groups), such as a crowd ("How many people watched…?": "a crowd of 43,850", "in
+#: front of 9,000 fans", "186,000 visitors") or a margin ("By what margin did she win?": "by
+#: just 325 votes").
+_FORMS = tuple((re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
+    (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
+     r"|went|go|visit\w*|turned out|in the crowd)\b",
+     rf"\b(?:crowd|attendance|audience|gate) of {_APPROX}(\d[\d,]*)|\b(\d[\d,]*) (?:fans|spectators|supporters|visitors"
+     rf"|festivalgoers|concertgoers|attendees)\b|\bin front of {_APPROX}(\d[\d,]*)\b"),
+    (r"\bby (?:what|how much|how many)\b.*\b(?:win|won|lead|led|beat|margin|majority)|\bwhat (?:was |is )?(?:the |her |his |their )?"
+     r"(?:winning )?margin\b",
+     rf"\bby {_APPROX}(\d[\d,.]*)"),
+))
 MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
@@ -186,9 +191,15 @@ class Question:
         return direction(asked.group(1)) if asked else 0
 
     @property
-    def crowd(self) -> bool:
-        """Asks how many came to watch: news gives it as "a crowd of 43,850"."""
-        return self.kind is Kind.NUMBER and _CROWD_ASKED.search(self.text) is not None
+    def form(self) -> tuple[str, re.Pattern] | None:
+        """The words that ask for an answer news gives in a form of its own ("how many people
+        watched"), and that form ("a crowd of 43,850"); see `_FORMS`."""
+        if self.kind is Kind.NUMBER:
+            for asked, said in _FORMS:
+                match = asked.search(self.text)
+                if match:
+                    return match.group(), said
+        return None
 
     @property
     def measure(self) -> tuple[str, re.Pattern] | None:
@@ -293,7 +304,7 @@ def recase(q: Question, texts: Iterable[str]) -> Question:
     capitalised whatever it is ("Back in 2021, which outlet…")."""
     own, context = split_context(q.text)
     cased = re.search(r"[A-Z]", own[1:]) is not None
-    opening = _opening_name_word(q) if cased else ""
+    opening = _opening_name_word(q)  # "By what margin…?": capitalised only for opening the question
     if cased and not opening and not context:
         return q  # nothing to learn from the articles
     text = "\n".join(texts)
@@ -400,7 +411,7 @@ _HEAD_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total rise raise increase fare turnout share attendance range distance height "
-                    "length depth speed weight temperature".split(), Kind.NUMBER),
+                    "length depth speed weight temperature margin majority".split(), Kind.NUMBER),
     **dict.fromkeys("sentence term".split(), Kind.DURATION),  # "What sentence did he get?"
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "

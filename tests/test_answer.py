@@ -522,10 +522,27 @@ def test_a_scoreline_counts_nothing_and_a_crowd_is_how_many_watched(tmp_path):
     assert "23,905" in answer.text and "4-3" not in answer.text, answer.text
     answer = index.ask("What was the score in the 2023 Coastal Shield final?")
     assert "4-3" in answer.text, answer.text
-    from rag.question import CROWD_RE, analyse
+    from rag.question import analyse
 
-    assert analyse("how many ppl went to the festival in 2023").crowd and not analyse("How many people died?").crowd
-    assert [m.group(2) for m in CROWD_RE.finditer("It drew 186,000 visitors over four nights.")] == ["186,000"]
+    assert analyse("how many ppl went to the festival in 2023").form and not analyse("How many people died?").form
+    crowd = analyse("how many ppl went to the festival in 2023").form[1]
+    assert [m.group(2) for m in crowd.finditer("It drew 186,000 visitors over four nights.")] == ["186,000"]
+
+
+def test_a_margin_is_what_it_was_won_by(tmp_path):
+    from rag.question import Kind, analyse, recase
+
+    q = analyse("By what margin did the new mayor win?")
+    assert q.kind is Kind.NUMBER and recase(q, ["She won by 325 votes."]).names == ()  # "By" only opens it
+    assert [m.group(1) for m in q.form[1].finditer("unseating Martin Deverell by just 325 votes")] == ["325"]
+    index = _index_of(tmp_path, {
+        "count": "Turnout was 34.6 per cent, up from 29.1 per cent at the last mayoral election in 2020. "
+                 "Ruth Abernathy-Kwame, a former head teacher, will be the new mayor of Port Ellery. "
+                 "The new mayor won the count, unseating Martin Deverell by just 325 votes.",
+    })
+    for question in ("By what margin did the new mayor win?", "By how many votes did Ruth Abernathy-Kwame win?"):
+        answer = index.ask(question)
+        assert "325 votes" in answer.text and "34.6" not in answer.text, (question, answer.text)
 
 
 def test_a_change_is_answered_by_a_number_that_moved_that_way(tmp_path):
