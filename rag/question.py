@@ -83,7 +83,7 @@ _NOT_NAMES = set(
 _JOINERS = {"of", "de", "van", "von", "al", "bin", "&"}  # inside a name, never its first word
 _RECENCY = re.compile(
     r"\b(?:last|latest|most recent(?:ly)?|recent(?:ly)?|current(?:ly)?|now|still|yet|newest|today|anymore|so far|as of"
-    r"|in the end|finally|eventually|ultimately|end(?:s|ed)? up)\b",
+    r"|in the end|finally|eventually|ultimately|end(?:s|ed)? up|final (?:price|offer|bid|deal|figure|toll|count|tally|total|cost|number))\b",
     re.IGNORECASE,
 )
 #: "When will…", "When is it shipping?" (the present progressive of a plan)

@@ -662,6 +662,7 @@ def test_a_year_that_bounds_the_answer_is_not_the_year_asked_about(tmp_path):
     ("What pay rise did the drivers end up accepting?", True),
     ("Who eventually won?", True),
     ("Who won the cup final?", False),
+    ("what's the final price Brannock agreed to pay?", True),
 ])
 def test_what_asks_for_the_latest_state(question, recency):
     from rag.question import analyse
