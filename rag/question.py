@@ -411,7 +411,7 @@ _HEAD_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total rise raise increase fare turnout share attendance range distance height "
-                    "length depth speed weight temperature margin majority".split(), Kind.NUMBER),
+                    "length depth speed weight temperature margin majority proportion percentage fraction rate".split(), Kind.NUMBER),
     **dict.fromkeys("sentence term".split(), Kind.DURATION),  # "What sentence did he get?"
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "

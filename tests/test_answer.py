@@ -691,6 +691,7 @@ def test_the_tense_a_question_asks_in(question, tense):
     ("Which mayoral candidate had been the traders' lawyer?", "PERSON"),
     ("Where is the statue?", "PLACE"),
     ("what was voter turnout in the kessford election", "NUMBER"),
+    ("what proportion of the flats will be affordable housing", "NUMBER"),
     ("What range does the battery train have on a full charge?", "NUMBER"),
     ("What sentence did he get?", "DURATION"),
     ("What did William say in his speech?", "OTHER"),
