@@ -42,6 +42,7 @@ _WEEKDAY = re.compile(
     r"(?!,?\s+(?:the\s+)?(?:\d|January|February|March|April|May|June|July|August|September|October|November|December))"
     r"(?!\s*(?:to|through|until|till|-|–)\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))"
 )
+_AHEAD = re.compile(r"\b(?:until|till|by|from|next|this coming)\s+$", re.IGNORECASE)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MAY_AS_VERB = re.compile(r"\bMay\s+(?:be|have|not|well|also|still|never|soon|only|even|yet|just)\b")
 
@@ -72,9 +73,10 @@ def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]
         found.append((match.start(), match.end(), label))
     for match in _WEEKDAY.finditer(sentence):
         # news tells of the past: the latest such day on or before the report, unless the
-        # sentence speaks of the future
+        # sentence speaks of the future or the day is one to come ("until Monday", "next Monday")
         shift = (published.weekday() - _WEEKDAYS.index(match.group("weekday").lower())) % 7
-        day = published - timedelta(days=shift) if not _FUTURE.search(sentence) or not shift else published + timedelta(days=7 - shift)
+        ahead = _FUTURE.search(sentence) or _AHEAD.search(sentence[: match.start()])
+        day = published - timedelta(days=shift) if not ahead or not shift else published + timedelta(days=7 - shift)
         found.append((match.start(), match.end(), f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"))
     for match in _RELATIVE.finditer(sentence):
         expr = match.group("expr").lower()

@@ -281,6 +281,7 @@ def test_a_weekday_in_a_schedule_or_before_a_date_is_not_resolved():
     # a weekday is that day of the week the report was filed, or of the next when it looks ahead
     ("Hester Quillon died on Tuesday at a care home.", "2023-01-20", "17 January 2023"),
     ("The team will parade the trophy on Monday afternoon.", "2023-05-21", "22 May 2023"),
+    ("She does not formally take office until Monday.", "2024-05-18", "20 May 2024"),
 ])
 def test_a_month_without_a_year_takes_its_year_from_the_article(sentence, published, resolved):
     from datetime import date
