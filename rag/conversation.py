@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .question import NAME_RE, YEAR_RE, analyse
+from .question import NAME_RE, YEAR_RE, analyse, unpossessed
 
 Turn = dict[str, str]
 
@@ -134,9 +134,9 @@ def _context(previous: str, answer: str, question: str) -> str:
     skip = _STOP | _STARTERS
     names = [
         name for match in (*NAME_RE.finditer(previous), *NAME_RE.finditer(answer))
-        if (name := " ".join(w for w in match.group().split() if w.lower() not in skip).strip(" .,;:?!"))
+        if (name := " ".join(w for w in match.group().split() if unpossessed(w.lower()) not in skip).strip(" .,;:?!"))
     ]
-    words = [w for w in re.findall(r"[A-Za-z][\w'-]+", previous) if w.lower() not in _STOP and len(w) > 2]
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]+", previous) if unpossessed(w.lower()) not in _STOP and len(w) > 2]
     words += YEAR_RE.findall(previous)  # "As of late 2021, …?" then "And after that?": still 2021
     seen = {w.lower() for w in question.split()}
     kept_names: list[str] = []

@@ -224,6 +224,8 @@ def test_a_follow_up_swaps_the_phrase_it_stands_for():
         "Is Harry going to see his brother in September?"
     )
     assert standalone("And the Queen?", ["When did Harry last see the King?"]) == "When did Harry last see the Queen?"
+    # "Who's" is the earlier question's opening, neither a name nor a key word
+    assert standalone("And which days is it open?", ["Who's the chef at Brine?"]) == "And which days is it open? (Brine; chef)"
 
 
 def test_an_it_that_points_at_nothing_is_quoted_alone(tmp_path):
