@@ -2,7 +2,7 @@
 
     .venv/bin/python eval/calibrate.py --set seeds=/tmp/seeds:eval/questions/seeds.jsonl \
         --set seeds2=/tmp/seeds:eval/questions/seeds2.jsonl \
-        --set wire=/tmp/wire:eval/questions/wire.jsonl \
+        --set wire=/tmp/wire:eval/questions/wire.jsonl --set beat=/tmp/beat:eval/questions/beat.jsonl \
         --set rgb=/tmp/rgb:../shared/benchmarks/rgb/questions.jsonl
 
 Each --set is NAME=INDEX_DIR:QUESTIONS.jsonl (build the index first with `rag ingest`). Every
