@@ -203,6 +203,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     focus = _focus(q)
     quarters = _quarters(own_words(q.text))
     photo_asked = _PHOTO_ASKED.search(asked) is not None
+    opposites = _opposites(asked)
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
@@ -245,7 +246,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # first one introduced ("The source urged: '…' … The priority is privacy…")
             around = tokens.union(*said[max(0, i - 1) : i + 2])
             s.terms = max(s.terms, 0.5 * s.terms + 0.5 * q.coverage(around | _akin(q.terms, around)))
-            s.clash = float(_clash(q, quarters, text, passage.published) or _opposite(asked, lowered))
+            s.clash = float(_clash(q, quarters, text, passage.published) or _opposite(opposites, lowered))
             s.context = q.coverage(passage_tokens)
             if q.names:
                 s.names = sum(1.0 if n in title else found for n, found in zip(q.names, named)) / len(q.names)
@@ -368,7 +369,7 @@ def _within(q: Question, extra: str, read: str, published: date | None) -> bool:
         at = read.find(extra)
         label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 else None
         year = date_parts(label.group(1))[2] if label else published.year if published else None
-    return year is None or all((year - int(bound)) * direction > 0 for bound, direction in q.bounds)
+    return year is None or all((year - int(bound)) * side > 0 for bound, side in q.bounds)
 
 
 def _focus(q: Question) -> set[str]:
@@ -426,14 +427,16 @@ _OPPOSITE_PAIRS = (
 )
 
 
-def _opposite(asked: str, lowered: str) -> bool:
+def _opposites(asked: str) -> list[tuple[str, str]]:
+    """The extremes the question asks about, each with an opposite: [("shortest", "tallest"), …]."""
+    words = set(re.findall(r"[a-z]+", asked))
+    return [(ask, other) for pair in _OPPOSITE_PAIRS for ask, other in (pair, pair[::-1]) if ask in words]
+
+
+def _opposite(opposites: list[tuple[str, str]], lowered: str) -> bool:
     """The sentence says an opposite extreme of the one asked, and not the one asked: "the
     tallest of the five blocks" says nothing of the shortest."""
-    words = set(re.findall(r"[a-z]+", asked))
-    return any(
-        ask in words and re.search(rf"\b{other}\b", lowered) and not re.search(rf"\b{ask}\b", lowered)
-        for pair in _OPPOSITE_PAIRS for ask, other in (pair, pair[::-1])
-    )
+    return any(re.search(rf"\b{other}\b", lowered) and not re.search(rf"\b{ask}\b", lowered) for ask, other in opposites)
 
 
 _ORDINAL_QUARTER = re.compile(r"\b(first|second|third|fourth)[\s-](quarter|half)\b", re.I)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import Enum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .lexical import tokenize
 
@@ -175,13 +175,13 @@ class Question:
     def hard(self) -> tuple[str, ...]:
         return self.years + self.numbers
 
-    @property
+    @cached_property
     def age(self) -> bool:
         """Asks how old someone is: news gives an age by its form ("Archie, 6,", "a 71-year-old
         man", "aged 54"), seldom with the word "old" beside it."""
         return self.kind is Kind.NUMBER and _AGE_ASKED.search(self.text) is not None
 
-    @property
+    @cached_property
     def direction(self) -> int:
         """1 when the question asks how much something rose, -1 how much it fell, else 0. Rain
         that fell is a measure, not a fall."""
@@ -190,34 +190,24 @@ class Question:
         asked = _HOW_MUCH.search(own_words(self.text))  # "what pay rise…?" asks an amount, not a change
         return direction(asked.group(1)) if asked else 0
 
-    @property
+    @cached_property
     def form(self) -> tuple[str, re.Pattern] | None:
         """The words that ask for an answer news gives in a form of its own ("how many people
         watched"), and that form ("a crowd of 43,850"); see `_FORMS`."""
-        if self.kind is Kind.NUMBER:
-            for asked, said in _FORMS:
-                match = asked.search(self.text)
-                if match:
-                    return match.group(), said
-        return None
+        return _asked(_FORMS, self.text) if self.kind is Kind.NUMBER else None
 
-    @property
+    @cached_property
     def measure(self) -> tuple[str, re.Pattern] | None:
         """The words that ask for a measurement ("how strong") and the units it is given in
         (km/h, mph): a number in other units, or in none, is no answer."""
-        if self.kind is Kind.NUMBER:
-            for asked, units in _MEASURES:
-                match = asked.search(self.text)
-                if match:
-                    return match.group(), units
-        return None
+        return _asked(_MEASURES, self.text) if self.kind is Kind.NUMBER else None
 
     def measured(self, span: str, after: str) -> bool:
         """`span` (a number, followed in its sentence by `after`) is given in the units asked."""
         units = self.measure[1] if self.measure else None
         return units is None or bool(units.search(span) or units.match(after.lstrip()))
 
-    @property
+    @cached_property
     def money(self) -> bool:
         """Asks for an amount of money ("How much did it raise?"): a count or a day is no answer."""
         return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
@@ -255,12 +245,10 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     )
 
 
+_HOW_MUCH = re.compile(r"\b(?:by )?how (?:much|many)\b(.*)", re.IGNORECASE)
 _UP = r"ris(?:e|es|en|ing)|rose|increas(?:e|ed|es|ing)|gr[eo]w(?:s|n|ing|th)?|climb(?:s|ed|ing)?|gain(?:s|ed|ing)?|jump(?:s|ed|ing)?|soar(?:s|ed|ing)?|surg(?:e|ed|es|ing)|up|more|extra|additional|boost(?:s|ed|ing)?|higher|longer|bigger|larger|greater|faster|quicker"
 _DOWN = r"fall(?:s|en|ing)?|fell|drop(?:s|ped|ping)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|slump(?:s|ed|ing)?|plung(?:e|ed|es|ing)|tumbl(?:e|ed|es|ing)|s[ai]nk(?:s|ing)?|down|lower|cut(?:s|ting)?|shed|lost|los(?:e|es|ing)|slid(?:e|es|ing)?|less|fewer|shorter|smaller|slower"
 _DIRECTION = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))\b", re.IGNORECASE)
-
-
-_HOW_MUCH = re.compile(r"\b(?:by )?how (?:much|many)\b(.*)", re.IGNORECASE)
 
 
 def direction(text: str, last: bool = False) -> int:
@@ -270,6 +258,11 @@ def direction(text: str, last: bool = False) -> int:
         return 0
     match = found[-1] if last else found[0]
     return 1 if match.group("up") else -1
+
+
+def _asked(table: tuple[tuple[re.Pattern, re.Pattern], ...], text: str) -> tuple[str, re.Pattern] | None:
+    """The words of `text` that the first matching row of `table` asks with, and that row's answer pattern."""
+    return next(((match.group(), answer) for asked, answer in table if (match := asked.search(text))), None)
 
 
 def unpossessed(word: str) -> str:
