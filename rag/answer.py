@@ -184,7 +184,12 @@ def _ends_alike(name: str, text: str) -> bool:
 
 
 def _plain(text: str) -> str:
-    return text.lower().replace("’", "'")
+    """Lower case, one apostrophe, no trademark signs ("Xenoblade Chronicles™ 2" names
+    "Xenoblade Chronicles 2")."""
+    return _MARKS.sub("", text.lower().replace("’", "'"))
+
+
+_MARKS = re.compile(r"[™®©]")
 
 
 def _weigh_own_words(q: Question) -> Question:

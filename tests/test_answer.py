@@ -335,6 +335,9 @@ def test_part_of_a_name_names_it_even_with_an_apostrophe():
     assert _named("assassin's creed valhalla", "valhalla was released on november 10, 2020.") == 0.75
     assert _named("emmanuel macron", "macron won.") == 0.75
     assert _named("diablo 3", "diablo was a disaster.") == 0.0  # "Diablo" alone is another game
+    from rag.answer import _plain
+
+    assert _named("xenoblade chronicles 2", _plain("Digital. Xenoblade Chronicles™ 2 Expansion Pass")) == 1.0
 
 
 def test_an_announced_date_answers_when_it_happened(tmp_path):
