@@ -508,6 +508,17 @@ def test_only_real_citation_markers_become_links(seed_index):
     assert "<" not in re.sub(r'<a class="cite"[^>]*>\[\d+\]</a>', "", shown)
 
 
+def test_example_questions_are_offered_only_over_articles_they_fit(seed_index):
+    """The chips ask about Harry and Charles: over the seed articles they help, over other
+    news they would only mislead, so they and the placeholder's example are left out."""
+    from ui.app import EXAMPLES, fitting_examples
+    from ui.render import examples_html
+
+    assert fitting_examples(a.title for a in seed_index.articles()) == EXAMPLES
+    assert fitting_examples(["Storm Ingrid batters the coast", "Veltrana chief to step down"]) == ()
+    assert examples_html(()) == "" and all(q in examples_html(EXAMPLES) for q in EXAMPLES)
+
+
 def test_a_report_that_says_it_is_not_known_is_shown_cited(tmp_path):
     """The articles don't say, and one report says it is not known: the chat links its [1] and
     shows that report's card under a note saying so."""

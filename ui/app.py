@@ -14,7 +14,7 @@ import html
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import gradio as gr
 from rag.answer import Answer
 from rag.errors import ConfigError, RagError
 from rag.index import Index, make_filters
+from rag.question import analyse
 from rag.corpus import SUPPORTED, size_limit_mb
 
 from . import render
@@ -212,6 +213,13 @@ class ChatApp:
         return data
 
 
+def fitting_examples(titles: Iterable[str]) -> tuple[str, ...]:
+    """The example questions, when the articles are about the people they ask about (the seed
+    articles): over other news, a chip asking about Harry would only mislead."""
+    said = " ".join(titles).lower()
+    return EXAMPLES if all(name in said for q in EXAMPLES for name in analyse(q).names) else ()
+
+
 def _example(evt: gr.EventData) -> Any:
     """The example question whose chip was clicked (a click beside the chips changes nothing)."""
     data = getattr(evt, "_data", None) or {}
@@ -229,6 +237,7 @@ def build(index: Index) -> gr.Blocks:
     sources_choices = index.info()["sources"]
     kinds = ", ".join(sorted(SUPPORTED))
     limit = index.settings.max_file_mb
+    examples_shown = fitting_examples(a.title or "" for a in index.articles())
 
     with gr.Blocks(title="News Q&A") as demo:
         head = gr.HTML(header, elem_id="header")
@@ -249,11 +258,11 @@ def build(index: Index) -> gr.Blocks:
                         with gr.Row(equal_height=True):
                             question = gr.Textbox(
                                 elem_id="question", show_label=False, scale=8, lines=1, max_lines=4,
-                                placeholder="Ask about the articles, e.g. When did Harry last see Charles?",
+                                placeholder="Ask about the articles" + (f", e.g. {examples_shown[0]}" if examples_shown else ""),
                             )
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                         status = gr.HTML("", elem_id="status")
-                        examples = gr.HTML(render.examples_html(EXAMPLES), elem_id="examples", js_on_load=EXAMPLE_JS)
+                        examples = gr.HTML(render.examples_html(examples_shown), elem_id="examples", js_on_load=EXAMPLE_JS)
                         with gr.Accordion("Filters: publication dates and sources", open=False, elem_id="filters"):
                             with gr.Row():
                                 after = gr.DateTime(label="Published on or after", include_time=False, type="string", elem_id="after")

@@ -95,6 +95,8 @@ def filters_note(after: str | None, before: str | None, sources: Sequence[str] |
 
 
 def examples_html(questions: Sequence[str]) -> str:
+    if not questions:
+        return ""
     chips = "".join(f'<button class="chip" data-example="{esc(q)}">{esc(q)}</button>' for q in questions)
     return f'<div class="examples"><span class="try">Try:</span>{chips}</div>'
 
