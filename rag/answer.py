@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from datetime import date
 
 import numpy as np
 
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
-from .lexical import tokenize
-from .question import AGE_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, recase, strength, typed_spans
+from .lexical import function_words, tokenize
+from .question import AGE_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire, beat
@@ -210,9 +209,12 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     out: list[Sentence] = []
     asked = q.text.lower()
     focus = _focus(q)
-    quarters = _quarters(own_words(q.text))
+    asked_quarters = quarters(own_words(q.text))
     photo_asked = _PHOTO_ASKED.search(asked) is not None
     opposites = _opposites(asked)
+    score_asked = _SCORE_ASKED.search(asked) is not None
+    # an answer in the form the question asks for stands in for the words that ask for it
+    said_as, asked_as = _said_as(q)
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
@@ -244,18 +246,15 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
-            if q.age and AGE_RE.search(text):
-                tokens.add("old")  # "Archie, 6," says how old Archie is
-            elif q.form and q.form[1].search(text):
-                tokens |= set(tokenize(q.form[0]))  # "a crowd of 43,850" says how many people watched
-            elif q.measure and re.search(rf"\d\s?{q.measure[1].pattern}", text, re.I):
-                tokens |= set(tokenize(q.measure[0]))  # "148 km/h" says how strong
+            if said_as and said_as.search(text):
+                # "Archie, 6," says how old Archie is, "148 km/h" how strong the wind was
+                tokens |= asked_as
             s.terms = q.coverage(tokens | _akin(q.terms, tokens))
             # read with its neighbours, half weight: a quotation's later sentences answer what its
             # first one introduced ("The source urged: '…' … The priority is privacy…")
             around = tokens.union(*said[max(0, i - 1) : i + 2])
             s.terms = max(s.terms, 0.5 * s.terms + 0.5 * q.coverage(around | _akin(q.terms, around)))
-            s.clash = float(_clash(q, quarters, text, passage.published) or _opposite(opposites, lowered))
+            s.clash = float(_clash(q, asked_quarters, text, passage.published) or _opposite(opposites, lowered))
             s.context = q.coverage(passage_tokens)
             if q.names:
                 s.names = sum(1.0 if n in title else found for n, found in zip(q.names, named)) / len(q.names)
@@ -267,7 +266,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 # relative dates resolved first: "in April" of a 2021 article is "April 2021"
                 read = annotate(text, passage.published_date) if q.kind is Kind.DATE else text
                 read = _undated(read)
-                if q.kind is Kind.NUMBER and not _SCORE_ASKED.search(asked):
+                if q.kind is Kind.NUMBER and not score_asked:
                     read = _SCORE.sub(lambda m: " " * len(m.group()), read)  # "won 4-3" counts nothing
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (not q.money or MONEY_RE.search(x))]
                 if q.kind in (Kind.PERSON, Kind.PLACE):
@@ -278,8 +277,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if _within(q, x, read, passage.published_date)]
                 distance = _distances(focus, read, extras)
                 if q.kind is Kind.NUMBER:
-                    # an age answers "How old…?" and nothing else; an age, or a number in the
-                    # units asked, is as near as "old" or "speed" beside it
+                    # an age answers "How old…?" and nothing else; an answer in the form asked
+                    # (an age, a crowd) or in the units asked is as near as the words that ask it
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
@@ -289,7 +288,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         # rose to or from ("rose to 412 million from 338 million")
                         extras = [x for x in extras if _moved(x, read) == q.direction and _before(x, read, 1).lower() not in ("to", "from")]
                     formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
-                    distance = {x: 0 if q.age or q.measure or x in formed else d for x, d in distance.items() if x in extras}
+                    distance = {x: 0 if q.measure or x in formed else d for x, d in distance.items() if x in extras}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 s.reach = min(distance.values(), default=len(text.split()))
@@ -320,6 +319,17 @@ _SCORE = re.compile(r"(?<![\w$£€-])(?<!\d[.,])\d{1,2}\s?[-–]\s?\d{1,2}(?![\
 _SCORE_ASKED = re.compile(r"\bscores?\b|\bscoreline\b|\bresult\b|\bmargin\b", re.I)
 
 
+def _said_as(q: Question) -> tuple[re.Pattern | None, set[str]]:
+    """What gives an answer in the form or the units the question asks for ("a crowd of
+    43,850", "148 km/h"), and the question's words it stands in for ("how many people watched",
+    "how strong")."""
+    if q.form:
+        return q.form[1], set(tokenize(q.form[0]))
+    if q.measure:
+        return re.compile(rf"\d\s?{q.measure[1].pattern}", re.IGNORECASE), set(tokenize(q.measure[0]))
+    return None, set()
+
+
 def _before(extra: str, read: str, words: int = 5) -> str:
     """The few words before `extra` in the sentence: where news says which way a number moved
     ("shares fell 6.2 percent")."""
@@ -340,15 +350,8 @@ def _opening_word(extra: str, read: str, article: str) -> bool:
     word = extra.lower()
     return (
         " " not in extra and read.lstrip(" \"'“‘—-").startswith(extra)
-        and (word in _function_words() or re.search(rf"\b{re.escape(word)}\b", article) is not None)
+        and (word in function_words() or re.search(rf"\b{re.escape(word)}\b", article) is not None)
     )
-
-
-@lru_cache(maxsize=1)
-def _function_words() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return frozenset(STOPWORDS_EN_PLUS)
 
 
 #: "did not give a cause", "has not been named", "declined to say": the report says it does not know
@@ -412,11 +415,8 @@ def _akin(terms: tuple[str, ...], tokens: set[str]) -> set[str]:
         len(w) >= 5 and (t.startswith(w) or w.startswith(t)) for w in tokens)}
 
 
-_QUARTER = re.compile(r"\b[QH][1-4]\b", re.I)
-
-
-def _clash(q: Question, quarters: set[str], text: str, published: str) -> bool:
-    """True when the sentence is about another year or quarter than the one asked (`quarters`,
+def _clash(q: Question, asked_quarters: set[str], text: str, published: str) -> bool:
+    """True when the sentence is about another year or quarter than the one asked (`asked_quarters`,
     read once per question): "revenue in Q1 2023" does not answer "revenue in Q1 2021". An
     article from the asked year may mention others ("next year"), so its sentences never clash
     on the year."""
@@ -425,8 +425,8 @@ def _clash(q: Question, quarters: set[str], text: str, published: str) -> bool:
         stated = set(YEAR_RE.findall(text)) or {published[:4]} - {""}
         if stated and not stated & set(q.years):
             return True
-    stated = _quarters(text) if quarters else set()
-    return bool(stated and not stated & quarters)
+    stated = quarters(text) if asked_quarters else set()
+    return bool(stated and not stated & asked_quarters)
 
 
 _OPPOSITE_PAIRS = (
@@ -446,17 +446,6 @@ def _opposite(opposites: list[tuple[str, str]], lowered: str) -> bool:
     """The sentence says an opposite extreme of the one asked, and not the one asked: "the
     tallest of the five blocks" says nothing of the shortest."""
     return any(re.search(rf"\b{other}\b", lowered) and not re.search(rf"\b{ask}\b", lowered) for ask, other in opposites)
-
-
-_ORDINAL_QUARTER = re.compile(r"\b(first|second|third|fourth)[\s-](quarter|half)\b", re.I)
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
-
-
-def _quarters(text: str) -> set[str]:
-    """The quarters and halves `text` names, as "q2" or "h1" however written ("second-quarter")."""
-    return {m.lower() for m in _QUARTER.findall(text)} | {
-        f"{'q' if part.lower() == 'quarter' else 'h'}{_ORDINALS[nth.lower()]}" for nth, part in _ORDINAL_QUARTER.findall(text)
-    }
 
 
 #: "Mar 3, 2014 ... It's video game legend…", "VALLEY FORGE, PA (July 13, 2017)—": the date a

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .question import NAME_RE, YEAR_RE, analyse, unpossessed
+from .question import NAME_RE, QUARTER, YEAR_RE, analyse, unpossessed
 
 Turn = dict[str, str]
 
@@ -123,7 +123,7 @@ def _substitute(previous: str, fragment: str) -> str:
     return f"{previous.rstrip('?')} {fragment}?"
 
 
-_QUARTER = re.compile(r"\b(?:the\s+)?(?:(?:first|second|third|fourth|last|final)[\s-](?:quarter|half)|[QH][1-4])\b", re.I)
+_QUARTER = re.compile(rf"\b(?:the\s+)?(?:(?:last|final)[\s-](?:quarter|half)\b|{QUARTER})", re.I)
 _DETERMINED = re.compile(r"(his|her|their|its|my|our|your|the)\s+[\w'-]+$", re.I)
 
 

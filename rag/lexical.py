@@ -40,6 +40,15 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """The longer English stop-word list (NLTK's, as bm25s ships it): words that never name
+    anything. BM25 keeps most of them, since news questions turn on words like "after"."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
+
+
 #: Bump when `tokenize` changes: saved BM25 copies made with another tokenizer are rebuilt.
 TOKENIZER_VERSION = "3"
 #: Bump when what a saved copy holds changes (2: each chunk's text, metadata and vector).

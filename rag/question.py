@@ -100,7 +100,6 @@ _MONEY_ASKED = re.compile(
     r"|\bwhat (?:price|amount|revenue|salary|budget|profit|income|fee)\b",
     re.IGNORECASE,
 )
-_AGE_ASKED = re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE)
 #: an age by its form: "Falk, 61, said", "a 71-year-old man", "3,100 years old", "aged 54", "Lilibet, 4." (the
 #: number is one of the groups)
 AGE_RE = re.compile(
@@ -127,10 +126,11 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
 
 _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost |more than |over |fewer than |less than )?"
 #: Answers news gives in a form of their own, (what asks for one, what gives it, the number being
-#: one of its groups), such as a crowd ("How many people watched…?": "a crowd of 43,850", "in
-#: front of 9,000 fans", "186,000 visitors") or a margin ("By what margin did she win?": "by
-#: just 325 votes").
-_FORMS = tuple((re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
+#: one of its groups): an age ("How old is he?": "Falk, 61,"), a crowd ("How many people
+#: watched…?": "a crowd of 43,850", "in front of 9,000 fans", "186,000 visitors") or a margin
+#: ("By what margin did she win?": "by just 325 votes").
+_FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE_RE),) + tuple(
+    (re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
     (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
      r"|went|go|visit\w*|turned out|in the crowd)\b",
      rf"\b(?:crowd|attendance|audience|gate) of {_APPROX}(\d[\d,]*)|\b(\d[\d,]*) (?:fans|spectators|supporters|visitors"
@@ -179,7 +179,7 @@ class Question:
     def age(self) -> bool:
         """Asks how old someone is: news gives an age by its form ("Archie, 6,", "a 71-year-old
         man", "aged 54"), seldom with the word "old" beside it."""
-        return self.kind is Kind.NUMBER and _AGE_ASKED.search(self.text) is not None
+        return self.form is not None and self.form[1] is AGE_RE
 
     @cached_property
     def direction(self) -> int:
@@ -263,6 +263,24 @@ def direction(text: str, last: bool = False) -> int:
 def _asked(table: tuple[tuple[re.Pattern, re.Pattern], ...], text: str) -> tuple[str, re.Pattern] | None:
     """The words of `text` that the first matching row of `table` asks with, and that row's answer pattern."""
     return next(((match.group(), answer) for asked, answer in table if (match := asked.search(text))), None)
+
+
+#: a quarter or half however written: "Q2", "H1", "second quarter", "first-half"
+QUARTER = r"\b(?:[QH][1-4]|(?:first|second|third|fourth)[\s-](?:quarter|half))\b"
+_QUARTER_RE = re.compile(QUARTER, re.IGNORECASE)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
+def quarters(text: str) -> set[str]:
+    """The quarters and halves `text` names, as "q2" or "h1" however written ("second-quarter")."""
+    return {_quarter_key(m.group().lower()) for m in _QUARTER_RE.finditer(text)}
+
+
+def _quarter_key(said: str) -> str:
+    if said[0] in "qh" and said[1:].isdigit():
+        return said
+    nth, part = re.split(r"[\s-]", said, maxsplit=1)
+    return f"{'q' if part == 'quarter' else 'h'}{_ORDINALS[nth]}"
 
 
 def unpossessed(word: str) -> str:
