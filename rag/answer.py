@@ -31,7 +31,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import function_words, tokenize
-from .question import AGE_RE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
+from .question import AGE_RE, CAUSE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire, beat
@@ -48,6 +48,7 @@ CLOSE = 0.95  # of a report's best score: sentences this close count as tied
 AGREE = 0.8  # of the best score: a sentence this close that gives the same date more fully leads
 BORROWED = 0.5  # weight of the context words a follow-up borrowed from the previous turn
 CAPTION = 0.5  # what a caption counts as an answer to a what/how/why question
+UNCAUSED = 0.5  # what a sentence that gives no reason counts as an answer to a why question
 VOTED = 2  # a sentence votes for its best two answers (strongest, then nearest the asked word)
 
 
@@ -297,6 +298,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 # a photo caption ("Harry and Meghan during their interview in March 2021") names
                 # what the question names and says nothing of it
                 s.typed = min(1.0, len(new) / 4) * (CAPTION if _caption(text) else 1.0)
+                if q.why and not CAUSE.search(text):
+                    s.typed *= UNCAUSED
             out.append(s)
     return out
 

@@ -208,9 +208,30 @@ class Question:
         return units is None or bool(units.search(span) or units.match(after.lstrip()))
 
     @cached_property
+    def why(self) -> bool:
+        """Asks for a reason ("Why…?", "On what grounds…?"): news gives one with a word that
+        says so ("because", "caused by", "failed to"), seldom in the sentence that tells what
+        happened."""
+        return self.kind is Kind.OTHER and _WHY.search(own_words(self.text)) is not None
+
+    @cached_property
     def money(self) -> bool:
         """Asks for an amount of money ("How much did it raise?"): a count or a day is no answer."""
         return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
+
+
+_WHY = re.compile(
+    r"\bwhy\b|\bhow come\b|\b(?:what|which) (?:was |were |is |are )?(?:the )?(?:reasons?|grounds|cause)\b"
+    r"|\bon what (?:grounds|basis)\b|\bwhat (?:caused|led to|prompted)\b",
+    re.IGNORECASE,
+)
+#: Words that give a reason.
+CAUSE = re.compile(
+    r"\b(?:because|'cause|due to|owing to|caused by|as a result of|result of|blamed|citing|cited|reasons?"
+    r"|in order to|so that|so as to|failed to|failure to|was to|were to|to spend more time)\b"
+    r"|\bas (?:he|she|they|we|it|i) (?!said|says|put|told|noted|added|explained|wrote|well|soon|long|much|far|if|though)\w+",
+    re.IGNORECASE,
+)
 
 
 def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:

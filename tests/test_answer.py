@@ -626,6 +626,28 @@ def test_a_photo_caption_does_not_answer_what_was_said(tmp_path):
     assert "budget" in answer.text, answer.text
 
 
+def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path):
+    """The lead tells what happened in the question's own words; the reason comes later, marked
+    as one ("because", "caused by", "failed to")."""
+    from rag.question import analyse
+
+    assert analyse("Why is Edvin Rask stepping down?").why
+    assert analyse("On what grounds did the court overturn it?").why
+    assert not analyse("What did Edvin Rask say?").why
+    index = _index_of(tmp_path, {
+        "rask": "Harlow Biscuits said on Monday that its chairman Edvin Rask is stepping down from the board in March "
+                "after nine years in the role, as the company reported a rise in yearly sales.\n\n"
+                "Rask said he had decided to go because he wanted to give his time to the charity he founded.\n\n"
+                "The company named finance chief Ola Brenn as his successor.",
+        "line": "The Kell Valley line will not open in May as planned, the operator said on Friday. The line's opening was "
+                "put back because faults were found in its signalling software during trials.",
+    })
+    answer = index.ask("Why is Edvin Rask stepping down?")
+    assert "charity" in answer.text, answer.text
+    answer = index.ask("Why won't the Kell Valley line open in May?")
+    assert "signalling software" in answer.text, answer.text
+
+
 def test_a_labelled_caption_and_a_photo_credit_answer_little(tmp_path):
     """"Photo caption: …" is a caption however it ends, and "(SCSW/Nadia Orsk)" names who took
     the picture: it answers who took it, and no other "who"."""
