@@ -8,6 +8,7 @@ many" so the answerer looks for a sentence that holds that kind of answer.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -430,14 +431,30 @@ def _kind(q: str) -> Kind:
         position, kind = min(found, key=lambda f: f[0])
         if lead is None or position <= lead.start() or q[lead.start():position].count(" ") <= 1:
             return kind
-    head = re.search(r"\b(?:what|which)\b(?:\W+\w+){0,6}?\W+(?<!-)(" + "|".join(_HEAD_NOUNS) + r")\b(?!-)", q)
+    head = _head_noun(q)
     if head:
-        return _HEAD_NOUNS[head.group(1)]
+        return _HEAD_NOUNS[head]
     if q.endswith((" date", " release", " released", " premiere", " location")):
         return Kind.PLACE if q.endswith(" location") else Kind.DATE
     return Kind.OTHER
 
 
+def _head_noun(q: str) -> str | None:
+    """The noun a what/which question asks for, after the verb or article ("What was Tesla's
+    revenue…", "what the line will cost") or else before the verb ("What share of the vote did she
+    get?"): "On what grounds did the judge rule?" asks for grounds, not for the judge."""
+    for asked in re.finditer(r"\b(?:what|which)\b(?=((?:\W+[\w'’-]+){1,7}))", q):
+        words = re.findall(r"[\w'’-]+", asked.group(1))
+        if words[0] not in _OPENERS:
+            words = list(itertools.takewhile(lambda w: w not in _OPENERS, words))
+        head = next((w for w in words if w in _HEAD_NOUNS), None)
+        if head:
+            return head
+    return None
+
+
+#: Words after "what" that leave the noun asked for still to come.
+_OPENERS = frozenset("is was are were did does do has have had will would can could should 's the a an about".split())
 #: "What is the premiere date of…", "What was Tesla's revenue…": the noun says the kind.
 _HEAD_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),

@@ -724,6 +724,12 @@ def test_the_tense_a_question_asks_in(question, tense):
     ("What sentence did he get?", "DURATION"),
     ("What did William say in his speech?", "OTHER"),
     ("What did they say when they left?", "OTHER"),
+    # the noun right after "what" is the one asked for, not a later one
+    ("On what grounds did the judge find the closure unlawful?", "OTHER"),
+    ("What offence was the finance director found guilty of?", "OTHER"),
+    ("What share of the vote did the new mayor get?", "NUMBER"),
+    ("What's the latest estimate of what the railway will cost?", "NUMBER"),
+    ("What was Tesla's revenue in Q2 2020?", "NUMBER"),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     from rag.question import analyse
