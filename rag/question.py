@@ -226,10 +226,16 @@ _WHY = re.compile(
     r"|\bon what (?:grounds|basis)\b|\bwhat (?:caused|led to|prompted)\b",
     re.IGNORECASE,
 )
+# "The consultation is due to end in April" gives a date, not a reason
+_SCHEDULED = (
+    r"(?:be|end|start|open|close|begin|finish|take|meet|arrive|return|resume|launch|run|expire|come|go|make|hold|"
+    r"sign|vote|appear|leave|retire|report|publish|announce|complete|reopen|face|receive|hear|give|deliver|visit|"
+    r"attend|play|release|decide|rule|conclude|sit|stand|step)\b"
+)
 #: Words that give a reason.
 CAUSE = re.compile(
-    r"\b(?:because|'cause|due to|owing to|caused by|as a result of|result of|blamed|citing|cited|reasons?"
-    r"|in order to|so that|so as to|failed to|failure to|was to|were to|to spend more time)\b"
+    r"\bdue to (?!" + _SCHEDULED + r")|\b(?:because|'cause|owing to|caused by|as a result of|result of|blamed|citing|cited|reasons?"
+    r"|in order to|so that|so as to|failed to|failure to|to spend more time)\b|\b(?:was|were) to (?!be\b)"
     r"|\bas (?:he|she|they|we|it|i) (?!said|says|put|told|noted|added|explained|wrote|well|soon|long|much|far|if|though)\w+",
     re.IGNORECASE,
 )

@@ -629,11 +629,14 @@ def test_a_photo_caption_does_not_answer_what_was_said(tmp_path):
 def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path):
     """The lead tells what happened in the question's own words; the reason comes later, marked
     as one ("because", "caused by", "failed to")."""
-    from rag.question import analyse
+    from rag.question import CAUSE, analyse
 
     assert analyse("Why is Edvin Rask stepping down?").why
     assert analyse("On what grounds did the court overturn it?").why
     assert not analyse("What did Edvin Rask say?").why
+    assert CAUSE.search("The delay was due to a fault.") and CAUSE.search("as he did not know how long he had")
+    # a plan gives a date, not a reason
+    assert not CAUSE.search("The consultation is due to end in April.") and not CAUSE.search("It was to be held in May.")
     index = _index_of(tmp_path, {
         "rask": "Harlow Biscuits said on Monday that its chairman Edvin Rask is stepping down from the board in March "
                 "after nine years in the role, as the company reported a rise in yearly sales.\n\n"
