@@ -283,12 +283,17 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
+                    if q.recency:
+                        # "the latest figure" is not "their earlier figure of 12" nor "the 38,000 first reported"
+                        extras = [x for x in extras if not _superseded(x, read)]
                     if q.direction:
                         # "How much did it rise?" is answered by a number said to rise ("closed up
                         # 6.8 percent", "a 22 percent rise"), not by one that fell, nor by where it
                         # rose to or from ("rose to 412 million from 338 million")
                         extras = [x for x in extras if _moved(x, read) == q.direction and _before(x, read, 1).lower() not in ("to", "from")]
                     formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
+                    if q.recency:
+                        formed |= {x for x in extras if _UPDATED.search(_before(x, read, 3))}
                     distance = {x: 0 if q.measure or x in formed else d for x, d in distance.items() if x in extras}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
@@ -345,6 +350,29 @@ def _moved(extra: str, read: str) -> int:
     ("shares fell 6.2 percent"); 0 when it says neither."""
     after = " ".join(read[read.find(extra) + len(extra):].split()[:2])
     return direction(after) or direction(_before(extra, read), last=True)
+
+
+_SUPERSEDED_BEFORE = re.compile(
+    r"\b(?:from|than|previously|originally|initially|earlier|(?:earlier|previous|original|initial|first|old|prior)"
+    r"\s+(?:\w+\s+)?(?:figure|estimate|count|total|number|toll|tally|forecast|offer|bid|price|guidance|target)"
+    r"(?:\s+(?:of|was|at|had been|put at))?)\s*$",
+    re.IGNORECASE,
+)
+_SUPERSEDED_AFTER = re.compile(r"^\W*(?:\w+\s+)?(?:first|initially|originally|previously|earlier)\s+(?:reported|announced|estimated|given|stated|forecast)\b", re.IGNORECASE)
+
+
+_UPDATED = re.compile(
+    r"\b(?:(?:risen|rose|climbed|increased|grown|grew|jumped|fallen|fell|dropped|revised(?:\s+\w+)?|gone\s+(?:up|down))\s+to"
+    r"|now(?:\s+stands)?(?:\s+at)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _superseded(extra: str, read: str) -> bool:
+    """The sentence gives `extra` as an earlier value that a later one replaced: "revised their
+    earlier figure of 12", "up from 38,000", "the 38,000 first reported"."""
+    after = read[read.find(extra) + len(extra):]
+    return bool(_SUPERSEDED_BEFORE.search(_before(extra, read, 6)) or _SUPERSEDED_AFTER.match(after))
 
 
 def _opening_word(extra: str, read: str, article: str) -> bool:

@@ -828,3 +828,24 @@ def test_a_follow_up_moves_the_year_it_names(question, previous, expected):
     from rag.conversation import standalone
 
     assert standalone(question, [previous]) == expected
+
+
+def test_the_latest_figure_is_the_new_value_not_the_one_it_replaced(tmp_path):
+    """A later report gives the old value beside the new one: "revised their earlier figure of
+    12", "has risen to 19". Asked for the latest figure, the answer leads with the new value."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("\n".join(json.dumps({"title": "Storm Helka", "source": "wire", **a}) for a in [
+        {"id": "first", "published": "2022-02-05", "text": "Storm Helka hit the coast on Saturday. County officials said 12 people "
+                                                          "had been injured, three of them seriously."},
+        {"id": "update", "published": "2022-02-08", "text": "Officials revised their earlier figure of 12 injured after hospitals "
+                                                           "reported further admissions. The number of people injured in Storm Helka "
+                                                           "has risen to 19, county officials said on Tuesday, as crews cleared roads "
+                                                           "along the coast."},
+    ]) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("How many people were injured by Storm Helka, according to the latest figures?")
+    latest = answer.text.split("Earlier report")[0]
+    assert "19" in latest and "12" not in latest, answer.text
