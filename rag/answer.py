@@ -277,6 +277,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.kind is Kind.DATE and q.bounds:
                     extras = [x for x in extras if _within(q, x, read, passage.published_date)]
                 distance = _distances(focus, read, extras)
+                formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
                 if q.kind is Kind.NUMBER:
                     # an age answers "How old…?" and nothing else; an answer in the form asked
                     # (an age, a crowd) or in the units asked is as near as the words that ask it
@@ -291,10 +292,11 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         # 6.8 percent", "a 22 percent rise"), not by one that fell, nor by where it
                         # rose to or from ("rose to 412 million from 338 million")
                         extras = [x for x in extras if _moved(x, read) == q.direction and _before(x, read, 1).lower() not in ("to", "from")]
-                    formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
                     if q.recency:
                         formed |= {x for x in extras if _UPDATED.search(_before(x, read, 3))}
                     distance = {x: 0 if q.measure or x in formed else d for x, d in distance.items() if x in extras}
+                else:
+                    distance = {x: 0 if x in formed else d for x, d in distance.items()}
                 s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 s.reach = min(distance.values(), default=len(text.split()))

@@ -136,6 +136,10 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      r"|went|go|visit\w*|turned out|in the crowd)\b",
      rf"\b(?:crowd|attendance|audience|gate) of {_APPROX}(\d[\d,]*)|\b(\d[\d,]*) (?:fans|spectators|supporters|visitors"
      rf"|festivalgoers|concertgoers|attendees)\b|\bin front of {_APPROX}(\d[\d,]*)\b"),
+    (r"\bhow long\b.*\b(?:prison|jail\w*|gaol|sentenced?|behind bars|locked up|imprison\w*|custody)\b|\bwhat sentence\b",
+     rf"\b(?:jailed|imprisoned|sentenced|locked up|detained|given|handed)\b(?:\s+[\w,]+){{0,4}}?\s+(?:for|to)\s+{_APPROX}"
+     rf"((?:\d+|{'|'.join(_NUMBER_WORDS.split())})\s+{_UNITS})|\b((?:\d+|{'|'.join(_NUMBER_WORDS.split())})\s+{_UNITS})"
+     rf"(?:\s+and\s+\w+\s+{_UNITS})?\s+(?:in prison|in jail|behind bars|prison sentence|jail sentence|jail term|custodial)"),
     (r"\bby (?:what|how much|how many)\b.*\b(?:win|won|lead|led|beat|margin|majority)|\bwhat (?:was |is )?(?:the |her |his |their )?"
      r"(?:winning )?margin\b",
      rf"\bby {_APPROX}(\d[\d,.]*)"),
@@ -195,7 +199,7 @@ class Question:
     def form(self) -> tuple[str, re.Pattern] | None:
         """The words that ask for an answer news gives in a form of its own ("how many people
         watched"), and that form ("a crowd of 43,850"); see `_FORMS`."""
-        return _asked(_FORMS, self.text) if self.kind is Kind.NUMBER else None
+        return _asked(_FORMS, self.text) if self.kind in (Kind.NUMBER, Kind.DURATION) else None
 
     @cached_property
     def measure(self) -> tuple[str, re.Pattern] | None:

@@ -849,3 +849,20 @@ def test_the_latest_figure_is_the_new_value_not_the_one_it_replaced(tmp_path):
     answer = index.ask("How many people were injured by Storm Helka, according to the latest figures?")
     latest = answer.text.split("Earlier report")[0]
     assert "19" in latest and "12" not in latest, answer.text
+
+
+def test_a_prison_term_is_read_by_its_form(tmp_path):
+    """"How long did he get in prison?" is answered by "was jailed … for six years and eight
+    months", which shares no word with it, not by the ban that follows in the question's words."""
+    from rag.question import analyse
+
+    assert analyse("How long did Ivo Brandt get in prison?").form is not None
+    assert analyse("How long did the strike last?").form is None
+    index = _index_of(tmp_path, {
+        "brandt": "A former finance director who defrauded the Kell Harbour Authority was jailed on Friday for six years "
+                  "and eight months, as prosecutors revealed the losses were larger than first thought.\n\n"
+                  "Ivo Brandt, 58, will serve up to half of the term in prison before being released on licence. He was "
+                  "also disqualified from acting as a company director for 10 years.",
+    })
+    answer = index.ask("How long did Ivo Brandt get in prison?")
+    assert "six years and eight months" in answer.text, answer.text
