@@ -284,6 +284,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
+                    if q.share:
+                        # "what proportion will be affordable" is not answered by "rents rose 11 per cent"
+                        extras = [x for x in extras if not _changed_by(x, read)]
                     if q.recency:
                         # "the latest figure" is not "their earlier figure of 12" nor "the 38,000 first reported"
                         extras = [x for x in extras if not _superseded(x, read)]
@@ -375,6 +378,12 @@ def _superseded(extra: str, read: str) -> bool:
     earlier figure of 12", "up from 38,000", "the 38,000 first reported"."""
     after = read[read.find(extra) + len(extra):]
     return bool(_SUPERSEDED_BEFORE.search(_before(extra, read, 6)) or _SUPERSEDED_AFTER.match(after))
+
+
+def _changed_by(extra: str, read: str) -> bool:
+    """The sentence gives `extra` as the size of a change ("rents rose 11 per cent"), not as a
+    level ("rose to 52 per cent", "won 51.3 percent, up from 40")."""
+    return direction(_before(extra, read), last=True) != 0 and _before(extra, read, 1).lower() not in ("to", "at", "from")
 
 
 def _opening_word(extra: str, read: str, article: str) -> bool:

@@ -213,6 +213,12 @@ class Question:
         return units is None or bool(units.search(span) or units.match(after.lstrip()))
 
     @cached_property
+    def share(self) -> bool:
+        """Asks what share something is ("What proportion of the flats…?"): a level in percent,
+        not a change by so many percent."""
+        return self.measure is not None and re.match(r"what (?:percentage|percent|proportion|share)", self.measure[0], re.I) is not None
+
+    @cached_property
     def why(self) -> bool:
         """Asks for a reason ("Why…?", "On what grounds…?"): news gives one with a word that
         says so ("because", "caused by", "failed to"), seldom in the sentence that tells what

@@ -866,3 +866,15 @@ def test_a_prison_term_is_read_by_its_form(tmp_path):
     })
     answer = index.ask("How long did Ivo Brandt get in prison?")
     assert "six years and eight months" in answer.text, answer.text
+
+
+def test_a_share_is_a_level_not_a_change(tmp_path):
+    """"What proportion…?" asks for a share: "rents rose 11 per cent" is the size of a change,
+    "147 of the flats — 35 per cent — will be affordable" is the share."""
+    index = _index_of(tmp_path, {
+        "wharf": "Councillors approved 420 homes at Ferry Wharf on Wednesday. Rents in the town rose 11 per cent in 2023, "
+                 "pushing the average for a flat in the Ferry Wharf area to £1,240 a month.\n\n"
+                 "Under the revised plans, 147 of the flats — 35 per cent — will be let at below-market rents.",
+    })
+    answer = index.ask("What proportion of the Ferry Wharf flats will be affordable housing?")
+    assert "35 per cent" in answer.text and "11 per cent" not in answer.text, answer.text
