@@ -31,7 +31,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import function_words, tokenize
-from .question import AGE_RE, CAUSE, DATE_RE, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
+from .question import AGE_RE, CAUSE, DATE_RE, MEASURE_NOUNS, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire, beat
@@ -284,6 +284,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
+                    # "Turnout reached 44.8 percent" measures turnout, which the question did not ask
+                    extras = [x for x in extras if not _measures_other(q, x, read)]
                     if q.share:
                         # "what proportion will be affordable" is not answered by "rents rose 11 per cent"
                         extras = [x for x in extras if not _changed_by(x, read)]
@@ -378,6 +380,24 @@ def _superseded(extra: str, read: str) -> bool:
     earlier figure of 12", "up from 38,000", "the 38,000 first reported"."""
     after = read[read.find(extra) + len(extra):]
     return bool(_SUPERSEDED_BEFORE.search(_before(extra, read, 6)) or _SUPERSEDED_AFTER.match(after))
+
+
+_LABELLED = re.compile(
+    r"\b([a-z]+)\s+(?:(?:in|of|for|at|on|among)\s+(?:[\w'’-]+\s+){1,4}?)?(?:was|were|is|are|reached|stood at|hit|totalled|totaled)\s+"
+    r"(?:about |around |roughly |just |nearly |almost |some )?(\S+(?:\s+(?:percent|per cent))?)(?P<then>,?\s+(?:up|down) from\s+\S+)?",
+    re.IGNORECASE,
+)
+
+
+def _measures_other(q: Question, extra: str, read: str) -> bool:
+    """The sentence names what `extra` measures, and it is a measure the question does not ask
+    about: "Turnout was 41.2%, up from 33.8%" answers no question about a candidate's share of
+    the vote."""
+    at = read.find(extra)
+    for label in _LABELLED.finditer(read):
+        if label.start(2) <= at < label.end() and MEASURE_NOUNS.get(label.group(1).lower()) is Kind.NUMBER:
+            return not set(tokenize(label.group(1))) & set(q.terms)
+    return False
 
 
 def _changed_by(extra: str, read: str) -> bool:

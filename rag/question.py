@@ -118,7 +118,7 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
      r"km|kilomet(?:re|er)s|miles?|m|met(?:re|er)s|ft|feet|foot|cm|centimet(?:re|er)s|inch(?:es)?|yards?|storeys|stories|floors"),
     (r"\bhow heavy\b|\bwhat (?:\w+ )?weight\b|\bhow much did (?:it|he|she|they) weigh", r"kg|kilo(?:gram)?s|tonnes?|tons?|pounds|lbs?|grams?|g"),
     (r"\bhow (?:hot|cold|warm)\b|\bwhat (?:\w+ )?temperature\b", r"°\s?[CF]?|degrees?(?: (?:celsius|fahrenheit|c|f))?|C|F"),
-    (r"\bwhat (?:percentage|percent|proportion|share)\b", r"%|percent|per cent"),
+    (r"\bwhat (?:percentage|percent|proportion|share)\b|\bwhat %", r"%|percent|per cent"),
     # a change: in percent or points, or an amount of money
     (r"\bby how much\b", r"%|percent|per cent|(?:percentage )?points?|[$£€¥](?=\s?\d)|million|billion|dollars|pounds|euros|cents|pence"
      r"|votes|seats|goals|runs|wickets|strokes|lengths|seconds|minutes"),
@@ -216,7 +216,7 @@ class Question:
     def share(self) -> bool:
         """Asks what share something is ("What proportion of the flats…?"): a level in percent,
         not a change by so many percent."""
-        return self.measure is not None and re.match(r"what (?:percentage|percent|proportion|share)", self.measure[0], re.I) is not None
+        return self.measure is not None and re.match(r"what (?:percentage|percent|proportion|share|%)", self.measure[0], re.I) is not None
 
     @cached_property
     def why(self) -> bool:
@@ -449,7 +449,7 @@ def _kind(q: str) -> Kind:
             return kind
     head = _head_noun(q)
     if head:
-        return _HEAD_NOUNS[head]
+        return MEASURE_NOUNS[head]
     if q.endswith((" date", " release", " released", " premiere", " location")):
         return Kind.PLACE if q.endswith(" location") else Kind.DATE
     return Kind.OTHER
@@ -459,11 +459,11 @@ def _head_noun(q: str) -> str | None:
     """The noun a what/which question asks for, after the verb or article ("What was Tesla's
     revenue…", "what the line will cost") or else before the verb ("What share of the vote did she
     get?"): "On what grounds did the judge rule?" asks for grounds, not for the judge."""
-    for asked in re.finditer(r"\b(?:what|which)\b(?=((?:\W+[\w'’-]+){1,7}))", q):
-        words = re.findall(r"[\w'’-]+", asked.group(1))
+    for asked in re.finditer(r"\b(?:what|which)\b(?=((?:[^\w%]+[\w'’%-]+){1,7}))", q):
+        words = re.findall(r"[\w'’%-]+", asked.group(1))
         if words[0] not in _OPENERS:
             words = list(itertools.takewhile(lambda w: w not in _OPENERS, words))
-        head = next((w for w in words if w in _HEAD_NOUNS), None)
+        head = next((w for w in words if w in MEASURE_NOUNS), None)
         if head:
             return head
     return None
@@ -472,11 +472,11 @@ def _head_noun(q: str) -> str | None:
 #: Words after "what" that leave the noun asked for still to come.
 _OPENERS = frozenset("is was are were did does do has have had will would can could should 's the a an about".split())
 #: "What is the premiere date of…", "What was Tesla's revenue…": the noun says the kind.
-_HEAD_NOUNS = {
+MEASURE_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total rise raise increase fare turnout share attendance range distance height "
-                    "length depth speed weight temperature margin majority proportion percentage fraction rate".split(), Kind.NUMBER),
+                    "length depth speed weight temperature margin majority proportion percentage fraction rate %".split(), Kind.NUMBER),
     **dict.fromkeys("sentence term".split(), Kind.DURATION),  # "What sentence did he get?"
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "

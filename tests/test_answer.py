@@ -733,6 +733,7 @@ def test_the_tense_a_question_asks_in(question, tense):
     ("What share of the vote did the new mayor get?", "NUMBER"),
     ("What's the latest estimate of what the railway will cost?", "NUMBER"),
     ("What was Tesla's revenue in Q2 2020?", "NUMBER"),
+    ("what % of the vote did the green candidate get", "NUMBER"),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     from rag.question import analyse
@@ -878,3 +879,15 @@ def test_a_share_is_a_level_not_a_change(tmp_path):
     })
     answer = index.ask("What proportion of the Ferry Wharf flats will be affordable housing?")
     assert "35 per cent" in answer.text and "11 per cent" not in answer.text, answer.text
+
+
+def test_a_number_labelled_as_another_measure_is_no_answer(tmp_path):
+    """"Turnout in the race reached 44.8 percent, up from 37.2 percent" measures turnout, not
+    what share of the vote the new mayor got."""
+    index = _index_of(tmp_path, {
+        "vote": "Mara Tellen won the race for mayor of Dunfield on Thursday. Turnout in the Dunfield mayoral race reached "
+                "44.8 percent, up from 37.2 percent four years ago, after early voting was expanded.\n\n"
+                "Tellen, who ran as an independent, received 18,412 votes, or 51.3 percent, against 15,960 for her rival.",
+    })
+    answer = index.ask("What share of the vote did Dunfield's new mayor get?")
+    assert "51.3 percent" in answer.text and "44.8" not in answer.text, answer.text
