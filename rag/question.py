@@ -120,7 +120,7 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
     (r"\bhow (?:hot|cold|warm)\b|\bwhat (?:\w+ )?temperature\b", r"°\s?[CF]?|degrees?(?: (?:celsius|fahrenheit|c|f))?|C|F"),
     (r"\bwhat (?:percentage|percent|proportion|share)\b|\bwhat %", r"%|percent|per cent"),
     # a change: in percent or points, or an amount of money
-    (r"\bby how much\b", r"%|percent|per cent|(?:percentage )?points?|[$£€¥](?=\s?\d)|million|billion|dollars|pounds|euros|cents|pence"
+    (r"\bby how much\b|\bhow much\b.*\bby\W*$", r"%|percent|per cent|(?:percentage )?points?|[$£€¥](?=\s?\d)|million|billion|dollars|pounds|euros|cents|pence|p(?!\.)"
      r"|votes|seats|goals|runs|wickets|strokes|lengths|seconds|minutes"),
 ))
 
@@ -142,7 +142,7 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      rf"(?:\s+and\s+\w+\s+{_UNITS})?\s+(?:in prison|in jail|behind bars|prison sentence|jail sentence|jail term|custodial)"),
     (r"\bby (?:what|how much|how many)\b.*\b(?:win|won|lead|led|beat|margin|majority)|\bwhat (?:was |is )?(?:the |her |his |their )?"
      r"(?:winning )?margin\b",
-     rf"\bby {_APPROX}(\d[\d,.]*)"),
+     rf"\bby {_APPROX}(\d[\d,.]*)|\b(?:margin|majority) of {_APPROX}(\d[\d,.]*)"),
 ))
 MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
@@ -476,7 +476,8 @@ MEASURE_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total rise raise increase fare turnout share attendance range distance height "
-                    "length depth speed weight temperature margin majority proportion percentage fraction rate %".split(), Kind.NUMBER),
+                    "length depth speed weight temperature margin majority proportion percentage fraction rate % figure estimate "
+                    "toll tally count".split(), Kind.NUMBER),
     **dict.fromkeys("sentence term".split(), Kind.DURATION),  # "What sentence did he get?"
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "

@@ -501,6 +501,7 @@ def test_a_measure_is_read_by_its_units(tmp_path):
     ("What range does the train have on a full charge?", "130 km"),
     ("By how much did shares fall?", "6.2%"),
     ("By how much did the budget grow?", "$12 million"),
+    ("How much did they raise the offer by?", "45p"),
     # no measure: a degree, an economic level, a strength of demand
     ("How far over the legal limit was the toluene?", None),
     ("How high did inflation climb?", None),
@@ -541,6 +542,8 @@ def test_a_margin_is_what_it_was_won_by(tmp_path):
     q = analyse("By what margin did the new mayor win?")
     assert q.kind is Kind.NUMBER and recase(q, ["She won by 325 votes."]).names == ()  # "By" only opens it
     assert [m.group(1) for m in q.form[1].finditer("unseating Martin Deverell by just 325 votes")] == ["325"]
+    said = [g for m in q.form[1].finditer("came second with 12,951 votes, a margin of 1,257") for g in m.groups() if g]
+    assert said == ["1,257"]
     index = _index_of(tmp_path, {
         "count": "Turnout was 34.6 per cent, up from 29.1 per cent at the last mayoral election in 2020. "
                  "Ruth Abernathy-Kwame, a former head teacher, will be the new mayor of Port Ellery. "
@@ -734,6 +737,7 @@ def test_the_tense_a_question_asks_in(question, tense):
     ("What's the latest estimate of what the railway will cost?", "NUMBER"),
     ("What was Tesla's revenue in Q2 2020?", "NUMBER"),
     ("what % of the vote did the green candidate get", "NUMBER"),
+    ("What's the latest figure for how much was stolen?", "NUMBER"),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     from rag.question import analyse
