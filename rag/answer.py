@@ -214,6 +214,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     photo_asked = _PHOTO_ASKED.search(asked) is not None
     opposites = _opposites(asked)
     score_asked = _SCORE_ASKED.search(asked) is not None
+    reporting_asked = _REPORTING.search(own_words(q.text)) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
     said_as, asked_as = _said_as(q)
     for rank, passage in enumerate(passages):
@@ -274,6 +275,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if not _opening_word(x, read, passage.text)]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
+                if q.kind is Kind.DATE and not reporting_asked:
+                    # "a jury heard on Monday" dates the report, not the robbery it heard about
+                    extras = [x for x in extras if not _REPORTED.search(_before(x, read, 4))]
                 if q.kind is Kind.DATE and q.bounds:
                     extras = [x for x in extras if _within(q, x, read, passage.published_date)]
                 distance = _distances(focus, read, extras)
@@ -314,6 +318,19 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     s.typed *= UNCAUSED
             out.append(s)
     return out
+
+
+_REPORTING = re.compile(
+    r"\b(?:said|say|says|saying|heard|hear|told|tell|announced?|announcement|reported|report|confirmed?|revealed?|stated?"
+    r"|warned?|claimed?|added|wrote|write|testified|ruled?|ruling|decided?|decision|publish\w*|released?|statement)\b",
+    re.IGNORECASE,
+)
+_REPORTED = re.compile(
+    r"\b(?:said|says|heard|told|announced|reported|confirmed|revealed|stated|warned|claimed|added|wrote|testified)"
+    r"(?:\s+(?:reporters|journalists|jurors|the|a|court|statement|in|on|late|early|this|last)){0,4}"
+    r"(?:\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today))?\s*\[?\s*$",  # "on Monday [16 October 2023]"
+    re.IGNORECASE,
+)
 
 
 def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:

@@ -22,7 +22,8 @@ _MONTH_INDEX["sept"] = 9
 
 # A month named without a year ("in April", "on September 8"): not followed by a year.
 _BARE_MONTH = re.compile(
-    r"\b(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\b(?:(?P<first>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?)?"  # "14 February", as well as "February 14"
+    r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)"
     r"(?P<day>\s+\d{1,2}(?:st|nd|rd|th)?)?\b(?!,?\s+(?:of\s+)?\d{4})(?!\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})(?!\s*-)"
 )
 _RELATIVE = re.compile(
@@ -31,7 +32,7 @@ _RELATIVE = re.compile(
     re.IGNORECASE,
 )
 _FUTURE = re.compile(
-    r"\b(?:will|['’]ll|going to|expected|set to|due|plans?|planned|next|upcoming|coming|scheduled|ahead of"
+    r"\b(?:will|['’]ll|going to|expect(?:s|ed|ing)?|set to|due|plans?|planned|next|upcoming|coming|scheduled|ahead of"
     r"|head(?:s|ed|ing)? (?:to|for|across|over|back)|in (?:a|an|\w+) (?:days?|weeks?|months?))\b",
     re.IGNORECASE,
 )
@@ -42,7 +43,7 @@ _WEEKDAY = re.compile(
     r"(?!,?\s+(?:the\s+)?(?:\d|January|February|March|April|May|June|July|August|September|October|November|December))"
     r"(?!\s*(?:to|through|until|till|-|–)\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))"
 )
-_AHEAD = re.compile(r"\b(?:until|till|by|from|next|this coming)\s+$", re.IGNORECASE)
+_AHEAD = re.compile(r"\b(?:until|till|by|before|from|next|this coming)\s+$", re.IGNORECASE)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MAY_AS_VERB = re.compile(r"\bMay\s+(?:be|have|not|well|also|still|never|soon|only|even|yet|just)\b")
 
@@ -68,7 +69,7 @@ def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]
             year -= 1
         elif month < published.month and future:
             year += 1
-        day = (match.group("day") or "").strip()
+        day = (match.group("first") or match.group("day") or "").strip()
         label = f"{day.rstrip('stndrh')} {MONTH_NAMES[month - 1]} {year}".strip() if day else f"{MONTH_NAMES[month - 1]} {year}"
         found.append((match.start(), match.end(), label))
     for match in _WEEKDAY.finditer(sentence):

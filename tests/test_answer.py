@@ -284,6 +284,9 @@ def test_a_weekday_in_a_schedule_or_before_a_date_is_not_resolved():
     ("Hester Quillon died on Tuesday at a care home.", "2023-01-20", "17 January 2023"),
     ("The team will parade the trophy on Monday afternoon.", "2023-05-21", "22 May 2023"),
     ("She does not formally take office until Monday.", "2024-05-18", "20 May 2024"),
+    ("The operator said it did not expect trains to run again before Friday.", "2023-10-03", "6 October 2023"),
+    # the day may come before the month
+    ("The raid took place shortly after 10am on 14 February.", "2023-10-16", "14 February 2023"),
 ])
 def test_a_month_without_a_year_takes_its_year_from_the_article(sentence, published, resolved):
     from datetime import date
@@ -895,3 +898,23 @@ def test_a_number_labelled_as_another_measure_is_no_answer(tmp_path):
     })
     answer = index.ask("What share of the vote did Dunfield's new mayor get?")
     assert "51.3 percent" in answer.text and "44.8" not in answer.text, answer.text
+
+
+def test_the_day_a_report_was_heard_is_not_when_it_happened(tmp_path):
+    """"Two men robbed a jeweller, a jury heard on Monday" dates the hearing; the robbery's date
+    is the one the prosecutor gave."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({
+        "id": "trial", "title": "Jewellery raid trial", "source": "wire", "published": "2023-10-16",
+        "text": "Two men robbed a Kelham jeweller at knifepoint and escaped on a moped with rings worth £186,000, a jury "
+                "at Castmere Crown Court heard on Monday.\n\nThe prosecutor said the jeweller, Haldane & Sons in Kelham, was "
+                "robbed shortly after 10am on 14 February.",
+    }) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("When was the Kelham jeweller robbed?")
+    assert "14 February" in answer.text or "February 14" in answer.text, answer.text
+    answer = index.ask("When did the jury hear about the Kelham robbery?")
+    assert "16 October" in answer.text or "October 16" in answer.text, answer.text
