@@ -31,7 +31,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
 from .lexical import function_words, tokenize
-from .question import AGE_RE, CAUSE, DATE_RE, MEASURE_NOUNS, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
+from .question import AGE_RE, CAUSE, DATE_RE, HEAD_NOUNS, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen by `eval/calibrate.py` on the seeds, seeds2, wire, beat
@@ -256,7 +256,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # first one introduced ("The source urged: '…' … The priority is privacy…")
             around = tokens.union(*said[max(0, i - 1) : i + 2])
             s.terms = max(s.terms, 0.5 * s.terms + 0.5 * q.coverage(around | _akin(q.terms, around)))
-            s.clash = float(_clash(q, asked_quarters, text, passage.published) or _opposite(opposites, lowered))
+            s.clash = float(_clash(q, asked_quarters, text, passage) or _opposite(opposites, lowered))
             s.context = q.coverage(passage_tokens)
             if q.names:
                 s.names = sum(1.0 if n in title else found for n, found in zip(q.names, named)) / len(q.names)
@@ -412,7 +412,7 @@ def _measures_other(q: Question, extra: str, read: str) -> bool:
     the vote."""
     at = read.find(extra)
     for label in _LABELLED.finditer(read):
-        if label.start(2) <= at < label.end() and MEASURE_NOUNS.get(label.group(1).lower()) is Kind.NUMBER:
+        if label.start(2) <= at < label.end() and HEAD_NOUNS.get(label.group(1).lower()) is Kind.NUMBER:
             return not set(tokenize(label.group(1))) & set(q.terms)
     return False
 
@@ -494,14 +494,15 @@ def _akin(terms: tuple[str, ...], tokens: set[str]) -> set[str]:
         len(w) >= 5 and (t.startswith(w) or w.startswith(t)) for w in tokens)}
 
 
-def _clash(q: Question, asked_quarters: set[str], text: str, published: str) -> bool:
+def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -> bool:
     """True when the sentence is about another year or quarter than the one asked (`asked_quarters`,
     read once per question): "revenue in Q1 2023" does not answer "revenue in Q1 2021". An
     article from the asked year may mention others ("next year"), so its sentences never clash
     on the year."""
+    published = passage.published
     if q.years and published[:4] not in q.years:
-        # a sentence that names no year tells of its report's year
-        stated = set(YEAR_RE.findall(text)) or {published[:4]} - {""}
+        # a sentence that names no year tells of its report's year; "last year" names one
+        stated = set(YEAR_RE.findall(annotate(text, passage.published_date))) or {published[:4]} - {""}
         if stated and not stated & set(q.years):
             return True
     stated = quarters(text) if asked_quarters else set()

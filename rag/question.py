@@ -449,7 +449,7 @@ def _kind(q: str) -> Kind:
             return kind
     head = _head_noun(q)
     if head:
-        return MEASURE_NOUNS[head]
+        return HEAD_NOUNS[head]
     if q.endswith((" date", " release", " released", " premiere", " location")):
         return Kind.PLACE if q.endswith(" location") else Kind.DATE
     return Kind.OTHER
@@ -463,7 +463,7 @@ def _head_noun(q: str) -> str | None:
         words = re.findall(r"[\w'’%-]+", asked.group(1))
         if words[0] not in _OPENERS:
             words = list(itertools.takewhile(lambda w: w not in _OPENERS, words))
-        head = next((w for w in words if w in MEASURE_NOUNS), None)
+        head = next((w for w in words if w in HEAD_NOUNS), None)
         if head:
             return head
     return None
@@ -472,7 +472,7 @@ def _head_noun(q: str) -> str | None:
 #: Words after "what" that leave the noun asked for still to come.
 _OPENERS = frozenset("is was are were did does do has have had will would can could should 's the a an about".split())
 #: "What is the premiere date of…", "What was Tesla's revenue…": the noun says the kind.
-MEASURE_NOUNS = {
+HEAD_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total rise raise increase fare turnout share attendance range distance height "
@@ -484,6 +484,9 @@ MEASURE_NOUNS = {
                     "manager coach captain actor actress singer player writer presenter host spokesman spokeswoman "
                     "spokesperson editor chairman chair chief governor mayor senator producer designer architect "
                     "inventor creator successor predecessor recipient laureate candidate".split(), Kind.PERSON),
+    # what a name answers: "What event…?", "Which outlet said…?", "Which TV show was she in?"
+    **dict.fromkeys("company firm team club party newspaper outlet magazine channel network broadcaster show "
+                    "series programme program film movie book album song event festival award prize brand".split(), Kind.PERSON),
 }
 
 

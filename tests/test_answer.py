@@ -741,6 +741,10 @@ def test_the_tense_a_question_asks_in(question, tense):
     ("What was Tesla's revenue in Q2 2020?", "NUMBER"),
     ("what % of the vote did the green candidate get", "NUMBER"),
     ("What's the latest figure for how much was stolen?", "NUMBER"),
+    # a name answers what event, which outlet, which company
+    ("What event is Harry flying to London for?", "PERSON"),
+    ("Which outlet said Charles and Harry were talking again?", "PERSON"),
+    ("What will a Band D household pay in council tax?", "OTHER"),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     from rag.question import analyse
@@ -918,3 +922,20 @@ def test_the_day_a_report_was_heard_is_not_when_it_happened(tmp_path):
     assert "14 February" in answer.text or "February 14" in answer.text, answer.text
     answer = index.ask("When did the jury hear about the Kelham robbery?")
     assert "16 October" in answer.text or "October 16" in answer.text, answer.text
+
+
+def test_last_year_in_a_report_is_the_year_before_it(tmp_path):
+    """Asked about the 2022 final, a 2023 report's "Last year, Town beat Stenfield 1-0" is about
+    2022, and its "on Saturday" is not."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({
+        "id": "final", "title": "Town retain the Castmere Cup", "source": "wire", "published": "2023-05-15",
+        "text": "Harrowby Town retained the Castmere Cup on Saturday, beating Oldmere Rovers 3-1 in front of 7,412 "
+                "supporters.\n\nLast year, Town beat Stenfield Athletic 1-0 after extra time in the Castmere Cup final.",
+    }) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("Who did Harrowby Town beat in the 2022 Castmere Cup final?")
+    assert "Stenfield" in answer.text and "Oldmere" not in answer.text, answer.text
