@@ -140,6 +140,11 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      rf"\b(?:jailed|imprisoned|sentenced|locked up|detained|given|handed)\b(?:\s+[\w,]+){{0,4}}?\s+(?:for|to)\s+{_APPROX}"
      rf"((?:\d+|{'|'.join(_NUMBER_WORDS.split())})\s+{_UNITS})|\b((?:\d+|{'|'.join(_NUMBER_WORDS.split())})\s+{_UNITS})"
      rf"(?:\s+and\s+\w+\s+{_UNITS})?\s+(?:in prison|in jail|behind bars|prison sentence|jail sentence|jail term|custodial)"),
+    # "Which outlet said…?" is answered by whom the news was told to: "a source told Page Six",
+    # "according to The Mirror"
+    (r"\b(?:which|what)\s+(?:\w+\s+)?(?:outlet|newspaper|paper|tabloid|magazine|publication|broadcaster|network|channel|website|site)\b",
+     r"\b(?:according to|told|spoke (?:to|with)|reported by|in an interview with|speaking to)\s+(?-i:the\s+)?"
+     r"(?-i:((?:The\s+)?[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*))"),
     (r"\bby (?:what|how much|how many)\b.*\b(?:win|won|lead|led|beat|margin|majority)|\bwhat (?:was |is )?(?:the |her |his |their )?"
      r"(?:winning )?margin\b",
      rf"\bby {_APPROX}(\d[\d,.]*)|\b(?:margin|majority) of {_APPROX}(\d[\d,.]*)"),
@@ -199,7 +204,7 @@ class Question:
     def form(self) -> tuple[str, re.Pattern] | None:
         """The words that ask for an answer news gives in a form of its own ("how many people
         watched"), and that form ("a crowd of 43,850"); see `_FORMS`."""
-        return _asked(_FORMS, self.text) if self.kind in (Kind.NUMBER, Kind.DURATION) else None
+        return _asked(_FORMS, self.text) if self.kind in (Kind.NUMBER, Kind.DURATION, Kind.PERSON) else None
 
     @cached_property
     def measure(self) -> tuple[str, re.Pattern] | None:

@@ -939,3 +939,19 @@ def test_last_year_in_a_report_is_the_year_before_it(tmp_path):
     index.ingest([corpus])
     answer = index.ask("Who did Harrowby Town beat in the 2022 Castmere Cup final?")
     assert "Stenfield" in answer.text and "Oldmere" not in answer.text, answer.text
+
+
+def test_which_outlet_is_answered_by_whom_the_news_was_told_to(tmp_path):
+    """"Which outlet said…?" is answered by "sources who spoke with Page Six" or "a source told
+    The Mirror", not by a name that stands near the asked words."""
+    from rag.question import analyse
+
+    q = analyse("Which outlet said the father and son were talking again?")
+    assert [g for m in q.form[1].finditer("according to The Mirror on Thursday") for g in m.groups() if g] == ["The Mirror"]
+    index = _index_of(tmp_path, {
+        "talks": "Meghan Markle said again on Monday that the couple were happy in California.\n\n"
+                 "According to sources who spoke with Page Six, the royal father and son are now speaking again, but "
+                 "are taking things slowly.",
+    })
+    answer = index.ask("Which outlet said the royal father and son were talking again?")
+    assert "Page Six" in answer.text and "Markle" not in answer.text, answer.text
