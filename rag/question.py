@@ -198,7 +198,11 @@ class Question:
         if self.kind is not Kind.NUMBER or self.money or (self.measure and not self.measure[0].lower().startswith("by how much")):
             return 0  # money raised or lost is an amount, not a change
         asked = _HOW_MUCH.search(own_words(self.text))  # "what pay rise…?" asks an amount, not a change
-        return direction(asked.group(1)) if asked else 0
+        if not asked:
+            return 0
+        # "how many more jobs…?" asks a change; "how many steps … to cut the risk?" a count
+        said = asked.group(1) if "much" in asked.group().lower() else " ".join(asked.group(1).split()[:1])
+        return direction(said)
 
     @cached_property
     def form(self) -> tuple[str, re.Pattern] | None:

@@ -955,3 +955,14 @@ def test_which_outlet_is_answered_by_whom_the_news_was_told_to(tmp_path):
     })
     answer = index.ask("Which outlet said the royal father and son were talking again?")
     assert "Page Six" in answer.text and "Markle" not in answer.text, answer.text
+
+
+def test_how_many_asks_a_change_only_when_it_says_more_or_fewer():
+    """"How many more jobs…?" asks a rise; "How many steps a day … to cut the risk?" asks a count,
+    whatever verb follows."""
+    from rag.question import analyse
+
+    assert analyse("How many more jobs will be created?").direction == 1
+    assert analyse("How many fewer trains will run?").direction == -1
+    assert analyse("How many steps a day do people need to walk to cut their dementia risk?").direction == 0
+    assert analyse("By how much did shares fall?").direction == -1
