@@ -275,6 +275,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if not _opening_word(x, read, passage.text)]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
+                if q.kind is Kind.DATE and q.recency:
+                    # "When will it finally open?" is not answered by "had been due to open in May"
+                    extras = [x for x in extras if not _PLAN_DROPPED.search(re.split(r"[,;:]|\bbut\b", read[: read.find(x)])[-1])]
                 if q.kind is Kind.DATE and not reporting_asked:
                     # "a jury heard on Monday" dates the report, not the robbery it heard about
                     extras = [x for x in extras if not _REPORTED.search(_before(x, read, 4))]
@@ -306,7 +309,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     distance = {x: 0 if q.measure or x in formed else d for x, d in distance.items() if x in extras}
                 else:
                     distance = {x: 0 if x in formed else d for x, d in distance.items()}
-                s.extras = sorted(extras, key=lambda x: (-strength(q.kind, x), distance[x]))
+                # "When will it open?": a day to come before the day of the report, however precise that is
+                to_come = {x for x in extras if _placed(x, read, passage.published_date) == 1} if q.tense == "future" and passage.published_date else set()
+                s.extras = sorted(extras, key=lambda x: (x not in to_come, -strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 s.reach = min(distance.values(), default=len(text.split()))
             else:
@@ -341,10 +346,14 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
     after it ("[8 September 2025]")."""
     if q.tense == "past" and not q.recency:
         return False
+    return _placed(extra, read, published) == (-1 if q.tense == "future" else 1)
+
+
+def _placed(extra: str, read: str, published: date) -> int:
+    """-1, 0 or 1: `extra` lies before, on or after the day of its report."""
     at = read.find(extra)
     label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 and date_parts(extra)[2] is None else None
-    placed = side(label.group(1) if label else extra, published)
-    return placed == (-1 if q.tense == "future" else 1)
+    return side(label.group(1) if label else extra, published)
 
 
 _SCORE = re.compile(r"(?<![\w$£€-])(?<!\d[.,])\d{1,2}\s?[-–]\s?\d{1,2}(?![\w%-]|[.,]\d)")
@@ -380,6 +389,10 @@ _SUPERSEDED_BEFORE = re.compile(
     r"\b(?:from|than|previously|originally|initially|earlier|(?:earlier|previous|original|initial|first|old|prior)"
     r"\s+(?:\w+\s+)?(?:figure|estimate|count|total|number|toll|tally|forecast|offer|bid|price|guidance|target)"
     r"(?:\s+(?:of|was|at|had been|put at))?)\s*$",
+    re.IGNORECASE,
+)
+_PLAN_DROPPED = re.compile(
+    r"\b(?:had been (?:due|expected|scheduled|planned|set|meant|supposed|promised)|originally|initially|previously)\b",
     re.IGNORECASE,
 )
 _SUPERSEDED_AFTER = re.compile(r"^\W*(?:\w+\s+)?(?:first|initially|originally|previously|earlier)\s+(?:reported|announced|estimated|given|stated|forecast)\b", re.IGNORECASE)
@@ -754,7 +767,8 @@ def _short_answer(q: Question, s: Sentence) -> str | None:
     of November 1998"), to lead the quotes; None when the sentence gives no month and year."""
     if q.kind is not Kind.DATE:
         return None
-    for extra in sorted(s.extras, key=lambda x: -strength(q.kind, x)):
+    # for "When will…?" only the first can lead: a day to come, if the sentence gives one
+    for extra in s.extras[:1] if q.tense == "future" else sorted(s.extras, key=lambda x: -strength(q.kind, x)):
         spelled = spelled_out(extra)
         if spelled:
             return spelled

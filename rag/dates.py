@@ -44,6 +44,8 @@ _WEEKDAY = re.compile(
     r"(?!\s*(?:to|through|until|till|-|–)\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))"
 )
 _AHEAD = re.compile(r"\b(?:until|till|by|before|from|next|this coming)\s+$", re.IGNORECASE)
+_TOLD = re.compile(r"\b(?:was|were|had|did|(?!expected|planned|scheduled|slated|supposed|proposed)\w{3,}ed)\b", re.IGNORECASE)
+_TO_COME = re.compile(r"\b(?:will|would|shall|to|be|['’]ll)\b", re.IGNORECASE)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MAY_AS_VERB = re.compile(r"\bMay\s+(?:be|have|not|well|also|still|never|soon|only|even|yet|just)\b")
 
@@ -76,7 +78,10 @@ def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]
         # news tells of the past: the latest such day on or before the report, unless the
         # sentence speaks of the future or the day is one to come ("until Monday", "next Monday")
         shift = (published.weekday() - _WEEKDAYS.index(match.group("weekday").lower())) % 7
-        ahead = _FUTURE.search(sentence) or _AHEAD.search(sentence[: match.start()])
+        before = re.split(r"[,;]", sentence[: match.start()])[-1]  # its clause
+        # "was unveiled on Tuesday, but services will not begin until…": its own verb says past
+        told = _TOLD.search(before) and not _TO_COME.search(before)
+        ahead = (_FUTURE.search(sentence) and not told) or _AHEAD.search(sentence[: match.start()])
         day = published - timedelta(days=shift) if not ahead or not shift else published + timedelta(days=7 - shift)
         found.append((match.start(), match.end(), f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"))
     for match in _RELATIVE.finditer(sentence):

@@ -285,6 +285,11 @@ def test_a_weekday_in_a_schedule_or_before_a_date_is_not_resolved():
     ("The team will parade the trophy on Monday afternoon.", "2023-05-21", "22 May 2023"),
     ("She does not formally take office until Monday.", "2024-05-18", "20 May 2024"),
     ("The operator said it did not expect trains to run again before Friday.", "2023-10-03", "6 October 2023"),
+    # a weekday's own clause says past or future, not the sentence's other clause
+    ("The first train was unveiled at the works on Tuesday, but services will not begin until the spring of 2024.",
+     "2023-02-15", "14 February 2023"),
+    ("Line 2 will remain closed between Eastgate and the Harbour interchange until at least Friday.", "2024-10-02",
+     "4 October 2024"),
     # the day may come before the month
     ("The raid took place shortly after 10am on 14 February.", "2023-10-16", "14 February 2023"),
 ])
@@ -643,6 +648,7 @@ def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path
     assert CAUSE.search("The delay was due to a fault.") and CAUSE.search("as he did not know how long he had")
     # a plan gives a date, not a reason
     assert not CAUSE.search("The consultation is due to end in April.") and not CAUSE.search("It was to be held in May.")
+    assert not CAUSE.search("Because of this, there is hope they will meet.")  # points back, gives no reason
     index = _index_of(tmp_path, {
         "rask": "Harlow Biscuits said on Monday that its chairman Edvin Rask is stepping down from the board in March "
                 "after nine years in the role, as the company reported a rise in yearly sales.\n\n"
@@ -966,3 +972,22 @@ def test_how_many_asks_a_change_only_when_it_says_more_or_fewer():
     assert analyse("How many fewer trains will run?").direction == -1
     assert analyse("How many steps a day do people need to walk to cut their dementia risk?").direction == 0
     assert analyse("By how much did shares fall?").direction == -1
+
+
+def test_when_will_it_finally_happen_is_the_date_to_come_not_the_plan_it_replaced(tmp_path):
+    """"Services had been due to start in May" is the plan the delay replaced; "would not begin
+    until the spring of 2024" is when it will happen, and no earlier date may lead the answer."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({
+        "id": "train", "title": "Battery train unveiled", "source": "wire", "published": "2023-02-15",
+        "text": "KELLBRIDGE — The first battery-electric passenger train built for the Tamsin Coast line was unveiled at the "
+                "Corvane Rail works on Tuesday, but the regional transport authority said passenger services would not begin "
+                "until the spring of 2024, almost a year later than planned.\n\nServices had been due to start in May this year.",
+    }) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("When will passengers finally be able to ride the new Tamsin Coast battery trains?")
+    assert "spring of 2024" in answer.text, answer.text
+    assert not answer.text.startswith(("May", "February")), answer.text
