@@ -306,6 +306,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         extras = [x for x in extras if _moved(x, read) == q.direction and _before(x, read, 1).lower() not in ("to", "from")]
                     if q.recency:
                         formed |= {x for x in extras if _UPDATED.search(_before(x, read, 3))}
+                    if score_asked:
+                        # "What was the score?": "beat Stenfield 1-0" says it, whatever words are near
+                        scorelines = [m.span() for m in _SCORE.finditer(read)]
+                        formed |= {x for x in extras if any(a <= read.find(x) < b for a, b in scorelines)}
                     distance = {x: 0 if q.measure or x in formed else d for x, d in distance.items() if x in extras}
                 else:
                     distance = {x: 0 if x in formed else d for x, d in distance.items()}

@@ -991,3 +991,21 @@ def test_when_will_it_finally_happen_is_the_date_to_come_not_the_plan_it_replace
     answer = index.ask("When will passengers finally be able to ride the new Tamsin Coast battery trains?")
     assert "spring of 2024" in answer.text, answer.text
     assert not answer.text.startswith(("May", "February")), answer.text
+
+
+def test_a_scoreline_answers_what_the_score_was_wherever_the_asked_words_are(tmp_path):
+    """"What was the score in the 2022 final?" is answered by "Last year, Town beat Stenfield
+    Athletic 1-0 after extra time", which does not say "score"."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text(json.dumps({
+        "id": "final", "title": "Town retain the Castmere Cup", "source": "wire", "published": "2023-05-15",
+        "text": "Harrowby Town retained the Castmere Cup on Saturday. Okonjo, who joined for a fee of £8,000 last "
+                "summer, has now scored 27 goals in the Castmere Cup this season.\n\nLast year, Town beat Stenfield "
+                "Athletic 1-0 after extra time, with Pask heading the winner in the 109th minute.",
+    }) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("What was the score in the 2022 Castmere Cup final?")
+    assert "1-0" in answer.text, answer.text
