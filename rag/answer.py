@@ -633,9 +633,9 @@ _CLOSED = re.compile(r"[.!?…\"'’”)\]]\s*$")
 
 
 def _bare(text: str) -> bool:
-    """A value with no words around it ("December 1, 2017 ...", "$6.04 billion"): it says what
-    the sentence before it labels."""
-    return len(text) <= 40 and not re.search(r"[a-z]{2}", DATE_RE.sub("", text))
+    """A value with no words around it ("December 1, 2017 ...", "$6.04"), or the next
+    item of a list ("· Revenue: $6.04 billion"): it says what the sentence before it labels."""
+    return (len(text) <= 40 and not re.search(r"[a-z]{2}", DATE_RE.sub("", text))) or text.lstrip()[:1] in ("·", "•", "▪")
 
 
 def _restates(span: str, asked: str) -> bool:

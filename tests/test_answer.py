@@ -400,6 +400,15 @@ def test_a_bare_value_is_read_with_the_label_before_it(tmp_path):
     assert answer.citations[0].text.startswith("Orbit Tales 2 release date."), answer.citations[0].text
 
 
+def test_the_next_item_of_a_list_is_read_with_the_sentence_before_it():
+    """A snippet's "· Revenue: $6.04 billion vs. $5.37 ..." continues what the sentence before it
+    introduced ("Tesla reports fourth straight quarter of profits")."""
+    from rag.answer import _bare
+
+    assert _bare("· Revenue: $6.04 billion vs. $5.37 ...") and _bare("December 1, 2017 ...")
+    assert not _bare("Revenue rose to $6.04 billion in the quarter.")
+
+
 def test_a_where_question_is_not_answered_without_a_place(tmp_path):
     """The articles say when they met, not where: no sentence holds a place, so we abstain
     rather than quote the date."""
