@@ -49,6 +49,29 @@ def function_words() -> frozenset[str]:
     return frozenset(STOPWORDS_EN_PLUS)
 
 
+#: Words news uses for the same thing, where a question uses one and the report another. Kept
+#: to senses that hold in any news story: "fire" (sack) and "head" (boss) are left out.
+_SAME_THING = (
+    ("die", "death", "dead", "kill", "fatal"),
+    ("injure", "injury", "hurt", "wound"),
+    ("jail", "prison", "imprison"),
+    ("profit", "earnings", "net income"),
+    ("boss", "chief executive", "managing director"),
+    ("resign", "quit", "step down"),
+)
+
+
+@lru_cache(maxsize=4096)
+def said_otherwise(term: str) -> tuple[frozenset[str], ...]:
+    """The token sets of the other words for what `term` (a token) names: {"death"}, {"dead"}…
+    for "die"."""
+    for group in _SAME_THING:
+        said = [frozenset(tokenize(words)) for words in group]
+        if frozenset((term,)) in said:
+            return tuple(other for other in said if other != frozenset((term,)))
+    return ()
+
+
 #: Bump when `tokenize` changes: saved BM25 copies made with another tokenizer are rebuilt.
 TOKENIZER_VERSION = "3"
 #: Bump when what a saved copy holds changes (2: each chunk's text, metadata and vector).

@@ -1018,3 +1018,21 @@ def test_a_scoreline_answers_what_the_score_was_wherever_the_asked_words_are(tmp
     index.ingest([corpus])
     answer = index.ask("What was the score in the 2022 Castmere Cup final?")
     assert "1-0" in answer.text, answer.text
+
+
+def test_news_words_for_the_same_thing_count_as_said(tmp_path):
+    """A question says "died" or "boss" where the report says "killed" or "managing director"."""
+    from rag.lexical import said_otherwise, tokenize
+
+    assert frozenset(tokenize("death")) in said_otherwise(tokenize("died")[0])
+    assert said_otherwise("fire") == ()  # a fire, or a sacking: left out
+    index = _index_of(tmp_path, {
+        "storm": "Storm Helka left 112 people injured across the county on Saturday.\n\n"
+                 "Officials said on Monday that 14 people had been killed by falling trees during Storm Helka.",
+        "buses": "Derek Amis, 68, chair of the Castmere Bus Users Group, said Vale Connect's cuts would leave villages "
+                 "with no bus at all.\n\nManaging director Karen Holloway, 51, said Vale Connect had not taken the decisions lightly.",
+    })
+    answer = index.ask("How many people died in Storm Helka?")
+    assert "14 people" in answer.text, answer.text
+    answer = index.ask("How old is the boss of Vale Connect?")
+    assert "51" in answer.text, answer.text
