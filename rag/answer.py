@@ -341,6 +341,12 @@ _REPORTED = re.compile(
     re.IGNORECASE,
 )
 
+# the clause of a plan that was dropped: "Services had been due to start in May"
+_PLAN_DROPPED = re.compile(
+    r"\b(?:had been (?:due|expected|scheduled|planned|set|meant|supposed|promised)|originally|initially|previously)\b",
+    re.IGNORECASE,
+)
+
 
 def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
     """A date before its report answers no "When will…?", and a date after it answers no "When
@@ -395,13 +401,8 @@ _SUPERSEDED_BEFORE = re.compile(
     r"(?:\s+(?:of|was|at|had been|put at))?)\s*$",
     re.IGNORECASE,
 )
-_PLAN_DROPPED = re.compile(
-    r"\b(?:had been (?:due|expected|scheduled|planned|set|meant|supposed|promised)|originally|initially|previously)\b",
-    re.IGNORECASE,
-)
 _SUPERSEDED_AFTER = re.compile(r"^\W*(?:\w+\s+)?(?:first|initially|originally|previously|earlier)\s+(?:reported|announced|estimated|given|stated|forecast)\b", re.IGNORECASE)
-
-
+# the value that replaced it: "has risen to 19", "now stands at"
 _UPDATED = re.compile(
     r"\b(?:(?:risen|rose|climbed|increased|grown|grew|jumped|fallen|fell|dropped|revised(?:\s+\w+)?|gone\s+(?:up|down))\s+to"
     r"|now(?:\s+stands)?(?:\s+at)?)\s*$",
@@ -418,7 +419,7 @@ def _superseded(extra: str, read: str) -> bool:
 
 _LABELLED = re.compile(
     r"\b([a-z]+)\s+(?:(?:in|of|for|at|on|among)\s+(?:[\w'’-]+\s+){1,4}?)?(?:was|were|is|are|reached|stood at|hit|totalled|totaled)\s+"
-    r"(?:about |around |roughly |just |nearly |almost |some )?(\S+(?:\s+(?:percent|per cent))?)(?P<then>,?\s+(?:up|down) from\s+\S+)?",
+    r"(?:about |around |roughly |just |nearly |almost |some )?(\S+(?:\s+(?:percent|per cent))?)(?:,?\s+(?:up|down) from\s+\S+)?",  # "…, up from 37.2" measures the same
     re.IGNORECASE,
 )
 
