@@ -655,6 +655,8 @@ def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path
     assert analyse("On what grounds did the court overturn it?").why
     assert not analyse("What did Edvin Rask say?").why
     assert CAUSE.search("The delay was due to a fault.") and CAUSE.search("as he did not know how long he had")
+    assert CAUSE.search("This is an observational study, so it cannot prove that walking protects the brain.")
+    assert not CAUSE.search("So far the council has spent £2 million, so much more than planned.")
     # a plan gives a date, not a reason
     assert not CAUSE.search("The consultation is due to end in April.") and not CAUSE.search("It was to be held in May.")
     assert not CAUSE.search("Because of this, there is hope they will meet.")  # points back, gives no reason
