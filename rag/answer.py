@@ -215,6 +215,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     opposites = _opposites(asked)
     score_asked = _SCORE_ASKED.search(asked) is not None
     reporting_asked = _REPORTING.search(own_words(q.text)) is not None
+    counted = q.kind is Kind.NUMBER and re.search(r"\bhow many\b", asked) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
     said_as, asked_as = _said_as(q)
     for rank, passage in enumerate(passages):
@@ -270,7 +271,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 read = _undated(read)
                 if q.kind is Kind.NUMBER and not score_asked:
                     read = _SCORE.sub(lambda m: " " * len(m.group()), read)  # "won 4-3" counts nothing
-                extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (not q.money or MONEY_RE.search(x))]
+                # an amount answers "how much money", and never "how many people"
+                extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (
+                    MONEY_RE.search(x) if q.money else not (counted and (MONEY_RE.search(x) or "%" in x or "percent" in x.lower())))]
                 if q.kind in (Kind.PERSON, Kind.PLACE):
                     extras = [x for x in extras if not _opening_word(x, read, passage.text)]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
@@ -291,6 +294,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
+                    extras = [x for x in extras if q.counts(read[read.find(x) + len(x):])]
                     # "Turnout reached 44.8 percent" measures turnout, which the question did not ask
                     extras = [x for x in extras if not _measures_other(q, x, read)]
                     if q.share:

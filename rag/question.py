@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cached_property, lru_cache
 
-from .lexical import tokenize
+from .lexical import function_words, tokenize
 
 
 class Kind(str, Enum):
@@ -125,6 +125,14 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
 ))
 
 
+#: What counts as people when "how many people" is asked.
+_PEOPLE = frozenset(
+    "people ppl persons residents patients passengers fans spectators supporters visitors workers staff employees "
+    "pupils students children adults teenagers men women drivers voters members officers households families "
+    "participants volunteers tourists guests customers users migrants refugees casualties victims deaths".split()
+)
+#: Words after a number that say nothing of what it counts.
+_NOT_COUNTED = frozenset("percent cents pence points others times years months weeks days hours minutes seconds".split())
 _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost |more than |over |fewer than |less than )?"
 #: Answers news gives in a form of their own, (what asks for one, what gives it, the number being
 #: one of its groups): an age ("How old is he?": "Falk, 61,"), a crowd ("How many people
@@ -220,6 +228,26 @@ class Question:
         """`span` (a number, followed in its sentence by `after`) is given in the units asked."""
         units = self.measure[1] if self.measure else None
         return units is None or bool(units.search(span) or units.match(after.lstrip()))
+
+    @cached_property
+    def counted(self) -> str | None:
+        """What "how many" counts ("people", "homes"), as a stem; None when it names nothing."""
+        asked = re.search(r"\bhow many (?:more |extra |new |additional )?([a-z]+)", self.text, re.IGNORECASE)
+        if self.kind is not Kind.NUMBER or not asked or asked.group(1).lower() in function_words():
+            return None
+        word = asked.group(1).lower()
+        return "people" if word in _PEOPLE else next(iter(tokenize(word)), None)
+
+    def counts(self, after: str) -> bool:
+        """The words after a number (`after`) do not say it counts something else than asked:
+        "412 homes" answers no "how many people", "12 people" and "19, officials said" do."""
+        said = re.match(r"\s+(?:[a-z-]+\s+)?([a-z]{3,}s)\b", after)  # "280 homes", "420 new homes"; not "19, officials"
+        if self.counted is None or not said or said.group(1) in function_words() or said.group(1) in _NOT_COUNTED:
+            return True
+        word = said.group(1)
+        if set(tokenize(word)) & set(self.terms):
+            return True  # "140 rescues" counts what "how many people did they rescue" asks
+        return word in _PEOPLE if self.counted == "people" else tokenize(word)[:1] == [self.counted]
 
     @cached_property
     def share(self) -> bool:

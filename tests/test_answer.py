@@ -1038,3 +1038,20 @@ def test_news_words_for_the_same_thing_count_as_said(tmp_path):
     assert "14 people" in answer.text, answer.text
     answer = index.ask("How old is the boss of Vale Connect?")
     assert "51" in answer.text, answer.text
+
+
+def test_how_many_people_is_not_answered_by_money_or_a_count_of_something_else(tmp_path):
+    """"How many people died?" is answered by "the death toll has risen to three", not by
+    "412 homes were flooded" nor by "damage at £21 million"."""
+    from rag.question import analyse
+
+    q = analyse("How many people were injured in the floods?")
+    assert not q.counts(" homes and 58 businesses were flooded") and q.counts(" people were hurt") and q.counts(", officials said")
+    assert analyse("How many people did firefighters rescue?").counts(" rescues by boat")
+    index = _index_of(tmp_path, {
+        "storm": "The report says 412 homes and 58 businesses were flooded in Easterby after Storm Idris.\n\n"
+                 "An initial assessment had estimated the damage from Storm Idris at £21 million.\n\n"
+                 "The death toll from Storm Idris has risen to three, the council said.",
+    })
+    answer = index.ask("How many people died because of Storm Idris?")
+    assert "three" in answer.text and "412" not in answer.text and "£21" not in answer.text, answer.text
