@@ -280,7 +280,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
                 if q.kind is Kind.DATE and q.recency:
                     # "When will it finally open?" is not answered by "had been due to open in May"
-                    extras = [x for x in extras if not _PLAN_DROPPED.search(re.split(r"[,;:]|\bbut\b", read[: read.find(x)])[-1])]
+                    extras = [x for x in extras if not _dropped(x, read)]
                 if q.kind is Kind.DATE and not reporting_asked:
                     # "a jury heard on Monday" dates the report, not the robbery it heard about
                     extras = [x for x in extras if not _REPORTED.search(_before(x, read, 4))]
@@ -302,7 +302,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         extras = [x for x in extras if not _changed_by(x, read)]
                     if q.recency:
                         # "the latest figure" is not "their earlier figure of 12" nor "the 38,000 first reported"
-                        extras = [x for x in extras if not _superseded(x, read)]
+                        extras = [x for x in extras if not _superseded(x, read) and not _dropped(x, read, passage.published)]
                     if q.direction:
                         # "How much did it rise?" is answered by a number said to rise ("closed up
                         # 6.8 percent", "a 22 percent rise"), not by one that fell, nor by where it
@@ -347,9 +347,20 @@ _REPORTED = re.compile(
 
 # the clause of a plan that was dropped: "Services had been due to start in May"
 _PLAN_DROPPED = re.compile(
-    r"\b(?:had been (?:due|expected|scheduled|planned|set|meant|supposed|promised)|originally|initially|previously)\b",
+    r"\b(?:had been (?:due|expected|scheduled|planned|set|meant|supposed|promised)|had (?:estimated|expected|forecast|planned)"
+    r"|originally|initially|previously|initial|original)\b",
     re.IGNORECASE,
 )
+
+
+def _dropped(extra: str, read: str, published: str = "") -> bool:
+    """`extra` is in a clause about a plan or estimate that a later one replaced: "Services had
+    been due to start in May", "An initial assessment had estimated the damage at £21 million",
+    or, given the report's date, one the clause dates to an earlier year ("it was expected to
+    open in spring 2023 at a cost of £46 million", in a 2024 report)."""
+    clause = re.split(r"[,;:]|\bbut\b", read[: read.find(extra)])[-1]
+    earlier = bool(published[:4]) and any(y < published[:4] for y in YEAR_RE.findall(clause))
+    return earlier or _PLAN_DROPPED.search(clause) is not None
 
 
 def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:

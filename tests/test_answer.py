@@ -1055,3 +1055,27 @@ def test_how_many_people_is_not_answered_by_money_or_a_count_of_something_else(t
     })
     answer = index.ask("How many people died because of Storm Idris?")
     assert "three" in answer.text and "412" not in answer.text and "£21" not in answer.text, answer.text
+
+
+def test_the_latest_figure_is_not_an_estimate_or_offer_a_later_one_replaced(tmp_path):
+    """Asked for the latest state, "had originally offered 4.5 per cent" and "it was expected to
+    open in spring 2023 at a cost of £46 million" (in a 2024 report) are values that were
+    replaced."""
+    from rag import Index
+
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("\n".join(json.dumps({"source": "wire", **a}) for a in [
+        {"id": "pay", "title": "Bus strike ends", "published": "2024-05-18",
+         "text": "Tidewater Buses had originally offered its bus drivers a pay rise of 4.5 per cent.\n\n"
+                 "The agreement gives the Tidewater drivers a 7.2 per cent rise, backdated to April."},
+        {"id": "station", "title": "Easterby Parkway station delayed again", "published": "2024-03-14",
+         "text": "When plans for Easterby Parkway station were approved in 2020, it was expected to open in spring 2023 at "
+                 "a cost of £46 million.\n\nThe opening of Easterby Parkway station has been delayed again, to June 2025, "
+                 "and its cost has risen to £63.8 million, the council said."},
+    ]) + "\n")
+    index = Index.open(tmp_path / "index")
+    index.ingest([corpus])
+    answer = index.ask("What pay rise did the Tidewater bus drivers end up getting?")
+    assert "7.2 per cent" in answer.text and "4.5" not in answer.text, answer.text
+    answer = index.ask("What's the latest cost estimate for Easterby Parkway station?")
+    assert "£63.8 million" in answer.text and "£46 million" not in answer.text, answer.text
