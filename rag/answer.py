@@ -215,7 +215,6 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     opposites = _opposites(asked)
     score_asked = _SCORE_ASKED.search(asked) is not None
     reporting_asked = _REPORTING.search(own_words(q.text)) is not None
-    counted = q.kind is Kind.NUMBER and re.search(r"\bhow many\b", asked) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
     said_as, asked_as = _said_as(q)
     for rank, passage in enumerate(passages):
@@ -273,7 +272,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     read = _SCORE.sub(lambda m: " " * len(m.group()), read)  # "won 4-3" counts nothing
                 # an amount answers "how much money", and never "how many people"
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (
-                    MONEY_RE.search(x) if q.money else not (counted and (MONEY_RE.search(x) or "%" in x or "percent" in x.lower())))]
+                    MONEY_RE.search(x) if q.money else not (q.counting and (MONEY_RE.search(x) or "%" in x or "percent" in x.lower())))]
                 if q.kind in (Kind.PERSON, Kind.PLACE):
                     extras = [x for x in extras if not _opening_word(x, read, passage.text)]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
@@ -296,7 +295,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
                     extras = [x for x in extras if q.counts(read[read.find(x) + len(x):])]
                     # "Turnout reached 44.8 percent" measures turnout, which the question did not ask
-                    extras = [x for x in extras if not _measures_other(q, x, read)]
+                    other = _other_measures(q, read)
+                    extras = [x for x in extras if not any(a <= read.find(x) < b for a, b in other)]
                     if q.share:
                         # "what proportion will be affordable" is not answered by "rents rose 11 per cent"
                         extras = [x for x in extras if not _changed_by(x, read)]
@@ -439,15 +439,12 @@ _LABELLED = re.compile(
 )
 
 
-def _measures_other(q: Question, extra: str, read: str) -> bool:
-    """The sentence names what `extra` measures, and it is a measure the question does not ask
-    about: "Turnout was 41.2%, up from 33.8%" answers no question about a candidate's share of
-    the vote."""
-    at = read.find(extra)
-    for label in _LABELLED.finditer(read):
-        if label.start(2) <= at < label.end() and HEAD_NOUNS.get(label.group(1).lower()) is Kind.NUMBER:
-            return not set(tokenize(label.group(1))) & set(q.terms)
-    return False
+def _other_measures(q: Question, read: str) -> list[tuple[int, int]]:
+    """Where the sentence gives numbers it labels as a measure the question does not ask about:
+    "Turnout was 41.2%, up from 33.8%" answers no question about a candidate's share of the
+    vote."""
+    return [(label.start(2), label.end()) for label in _LABELLED.finditer(read)
+            if HEAD_NOUNS.get(label.group(1).lower()) is Kind.NUMBER and not set(tokenize(label.group(1))) & set(q.terms)]
 
 
 def _changed_by(extra: str, read: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 
 from .question import YEAR_RE
 
@@ -99,8 +100,10 @@ def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]
     return sorted(found)
 
 
+@lru_cache(maxsize=16_384)
 def annotate(sentence: str, published: date | None) -> str:
-    """The sentence with each relative date followed by its resolution in brackets."""
+    """The sentence with each relative date followed by its resolution in brackets. Cached: the
+    answerer reads the same candidate sentences for question after question on a topic."""
     out, last = [], 0
     for start, end, label in resolve(sentence, published):
         if label.lower() in sentence[start:end].lower():

@@ -61,15 +61,22 @@ _SAME_THING = (
 )
 
 
-@lru_cache(maxsize=4096)
 def said_otherwise(term: str) -> tuple[frozenset[str], ...]:
     """The token sets of the other words for what `term` (a token) names: {"death"}, {"dead"}…
     for "die"."""
+    return _same_things().get(term, ())
+
+
+@lru_cache(maxsize=1)
+def _same_things() -> dict[str, tuple[frozenset[str], ...]]:
+    """`_SAME_THING` tokenized once: each one-token word to the token sets of its group's others."""
+    table = {}
     for group in _SAME_THING:
         said = [frozenset(tokenize(words)) for words in group]
-        if frozenset((term,)) in said:
-            return tuple(other for other in said if other != frozenset((term,)))
-    return ()
+        for one in said:
+            if len(one) == 1:
+                table[next(iter(one))] = tuple(other for other in said if other != one)
+    return table
 
 
 #: Bump when `tokenize` changes: saved BM25 copies made with another tokenizer are rebuilt.

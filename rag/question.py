@@ -230,10 +230,15 @@ class Question:
         return units is None or bool(units.search(span) or units.match(after.lstrip()))
 
     @cached_property
+    def counting(self) -> bool:
+        """Asks "how many": a count, which no amount of money or percentage answers."""
+        return self.kind is Kind.NUMBER and _HOW_MANY.search(self.text) is not None
+
+    @cached_property
     def counted(self) -> str | None:
         """What "how many" counts ("people", "homes"), as a stem; None when it names nothing."""
-        asked = re.search(r"\bhow many (?:more |extra |new |additional )?([a-z]+)", self.text, re.IGNORECASE)
-        if self.kind is not Kind.NUMBER or not asked or asked.group(1).lower() in function_words():
+        asked = _HOW_MANY.search(self.text)
+        if not self.counting or not asked.group(1) or asked.group(1).lower() in function_words():
             return None
         word = asked.group(1).lower()
         return "people" if word in _PEOPLE else next(iter(tokenize(word)), None)
@@ -321,6 +326,7 @@ def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     )
 
 
+_HOW_MANY = re.compile(r"\bhow many\b(?:\s+(?:more |extra |new |additional )?([a-z]+))?", re.IGNORECASE)
 _HOW_MUCH = re.compile(r"\b(?:by )?how (?:much|many)\b(.*)", re.IGNORECASE)
 _UP = r"ris(?:e|es|en|ing)|rose|increas(?:e|ed|es|ing)|gr[eo]w(?:s|n|ing|th)?|climb(?:s|ed|ing)?|gain(?:s|ed|ing)?|jump(?:s|ed|ing)?|soar(?:s|ed|ing)?|surg(?:e|ed|es|ing)|up|more|extra|additional|boost(?:s|ed|ing)?|higher|longer|bigger|larger|greater|faster|quicker"
 _DOWN = r"fall(?:s|en|ing)?|fell|drop(?:s|ped|ping)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|slump(?:s|ed|ing)?|plung(?:e|ed|es|ing)|tumbl(?:e|ed|es|ing)|s[ai]nk(?:s|ing)?|down|lower|cut(?:s|ting)?|shed|lost|los(?:e|es|ing)|slid(?:e|es|ing)?|less|fewer|shorter|smaller|slower"

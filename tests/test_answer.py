@@ -193,12 +193,7 @@ NEWS = [  # short wire snippets in the style of the RGB benchmark, each a trap f
     ("How much money did the Lantern Gala raise?", "$2.5 million", "400 guests"),
 ])
 def test_the_answer_is_the_one_the_question_asks_for(tmp_path, question, expected, wrong):
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text("\n".join(json.dumps({"title": "", "source": "wire", "published": None, **a}) for a in NEWS) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    index = _ingested(tmp_path, NEWS)
     answer = index.ask(question)
     lead = answer.text.split(" [1]")[0]
     assert not answer.abstained and expected in lead, answer.text
@@ -231,28 +226,18 @@ def test_a_follow_up_swaps_the_phrase_it_stands_for():
 def test_an_it_that_points_at_nothing_is_quoted_alone(tmp_path):
     """"It is understood the plant cost…" does not point back at the sentence before it, so the
     citation quotes that sentence only; "It was released on…" would."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text("\n".join(json.dumps({"title": "", "source": "wire", "published": None, **a}) for a in NEWS) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    index = _ingested(tmp_path, NEWS)
     answer = index.ask("How much did Zed Corp's plant cost?")
     assert answer.citations and answer.citations[0].text == "It is understood the plant cost $40 million.", answer.text
 
 
 def test_a_partial_date_is_completed_by_a_source_that_agrees(tmp_path):
     """One source says "on April 29", another "on April 29, 2015": the answer gives the year."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text("\n".join(json.dumps({"id": i, "title": "", "source": "wire", "published": None, "text": t}) for i, t in [
-        ("short", "Orbit Saga X was released in Japan on April 29."),
-        ("full", "Orbit Saga X was published in Japan by Nintendo on April 29, 2015."),
-        ("other", "Orbit Saga, the first game, came out in June 2010 in Japan."),
-    ]) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    index = _index_of(tmp_path, {
+        "short": "Orbit Saga X was released in Japan on April 29.",
+        "full": "Orbit Saga X was published in Japan by Nintendo on April 29, 2015.",
+        "other": "Orbit Saga, the first game, came out in June 2010 in Japan.",
+    })
     answer = index.ask("When was Orbit Saga X released in Japan?")
     assert answer.text.startswith("April 29, 2015 [1]."), answer.text
 
@@ -351,29 +336,31 @@ def test_part_of_a_name_names_it_even_with_an_apostrophe():
 def test_an_announced_date_answers_when_it_happened(tmp_path):
     """A report written before a launch gives its date to come; "When was it released?" is
     answered by it (only "When did they last…?" refuses a date after its report)."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text(json.dumps({
+    index = _ingested(tmp_path, [{
         "id": "orbit", "title": "Orbit Phone 11 announced", "source": "wire", "published": "2019-08-01",
         "text": "Kepler unveiled the Orbit Phone 11 on Thursday. The Orbit Phone 11 will be released on September 20.",
-    }) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    }])
     answer = index.ask("When was the Orbit Phone 11 released?")
     assert answer.text.startswith("September 20, 2019"), answer.text
 
 
-def _index_of(tmp_path, texts: dict[str, str]):
+def _ingested(tmp_path, articles: list[dict], **common):
+    """A fresh index of `articles` (id and text; title, source and date default to none, or to
+    `common`), ingested from a JSONL corpus the way a user adds one."""
     from rag import Index
 
     corpus = tmp_path / "news.jsonl"
     corpus.write_text("\n".join(
-        json.dumps({"id": i, "title": "", "source": "wire", "published": None, "text": t}) for i, t in texts.items()
+        json.dumps({"title": "", "source": "wire", "published": None, **common, **a}) for a in articles
     ) + "\n")
     index = Index.open(tmp_path / "index")
     index.ingest([corpus])
     return index
+
+
+def _index_of(tmp_path, texts: dict[str, str]):
+    """A fresh index of undated articles, `texts` by id."""
+    return _ingested(tmp_path, [{"id": i, "text": t} for i, t in texts.items()])
 
 
 def test_a_name_shortened_to_its_last_word_is_the_one_asked_about(tmp_path):
@@ -428,13 +415,8 @@ def test_a_report_that_says_it_is_not_known_is_the_articles_not_saying(tmp_path)
     """"Her family did not give a cause" answers "What did she die of?" with: the articles don't
     say, and here is the report saying so. It still answers how old she was, or whether the
     family said what she died of."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text(json.dumps({"id": "obit", "title": "Hedda Marlowe dies at 81", "source": "wire", "published": "2024-08-19",
-                                  "text": OBITUARY}) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    index = _ingested(tmp_path, [{"id": "obit", "title": "Hedda Marlowe dies at 81", "source": "wire", "published": "2024-08-19",
+                                 "text": OBITUARY}])
     answer = index.ask("What was the cause of Hedda Marlowe's death?")
     assert answer.abstained and answer.text.startswith("The articles don't say"), answer.text
     assert "[1]" in answer.text and "did not give a cause" in answer.citations[0].text
@@ -693,20 +675,16 @@ def test_a_labelled_caption_and_a_photo_credit_answer_little(tmp_path):
 def test_a_year_that_bounds_the_answer_is_not_the_year_asked_about(tmp_path):
     """"Before 2023, when had they last won?" asks about no event of 2023: "on Saturday" in the
     2023 report is too late, "in 1998" is the answer."""
-    from rag import Index
     from rag.question import analyse
 
     q = analyse("Before 2023, when had Brackwater Rovers last won the Coastal Shield?")
     assert (q.years, q.bounds, q.numbers) == ((), (("2023", -1),), ())
     assert analyse("What happened after 2020 and in 2021?").bounds == (("2020", 1),)
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text(json.dumps({
+    index = _ingested(tmp_path, [{
         "id": "final", "title": "Brackwater end 25-year wait", "source": "wire", "published": "2023-06-11",
         "text": "Brackwater Rovers won the Coastal Shield on Saturday, beating Ferncliff United on penalties. "
                 "Brackwater's previous Shield title came in 1998, against Selbury in a replay.",
-    }) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    }])
     answer = index.ask("Before 2023, when had Brackwater Rovers last won the Coastal Shield?")
     assert "1998" in answer.text and "on Saturday" not in answer.text, answer.text
 
@@ -813,16 +791,11 @@ def test_the_opposite_extreme_is_no_answer(tmp_path):
 
 def test_a_sentence_without_a_year_tells_of_its_reports_year(tmp_path):
     """A 2022 report's "A crowd of 41,200 watched the final" is about 2022, not the 2021 final."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text(json.dumps({
+    index = _ingested(tmp_path, [{
         "id": "final-2022", "title": "Rovers win the Ardent Cup", "source": "wire", "published": "2022-05-15",
         "text": "Northgate Rovers won the Ardent Cup on Saturday, beating Ashby Town 2-1 in the final. "
                 "A crowd of 41,200 watched the final at Linden Park.",
-    }) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    }])
     assert "41,200" in index.ask("How many spectators watched the 2022 Ardent Cup final?").text
     assert index.ask("How many spectators watched the 2021 Ardent Cup final?").abstained
 
@@ -830,15 +803,10 @@ def test_a_sentence_without_a_year_tells_of_its_reports_year(tmp_path):
 def test_two_numbers_from_reports_of_different_dates_are_not_a_disagreement(tmp_path):
     """Sentences give different numbers because they count different things; only a question
     about the latest state ("according to the latest figures") leads with the newest report."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text("\n".join(json.dumps({"title": "Harrowgate Museum", "source": "wire", **a}) for a in [
+    index = _ingested(tmp_path, [
         {"id": "opening", "published": "2019-05-06", "text": "The Harrowgate Museum's new wing displays 1,400 works of maritime art."},
         {"id": "year-on", "published": "2020-05-10", "text": "The Harrowgate Museum's new wing welcomed 90,000 visitors of maritime art in its first year."},
-    ]) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    ], title="Harrowgate Museum")
     answer = index.ask("How many works of maritime art does the Harrowgate Museum's new wing display?")
     assert "1,400" in answer.text and len(answer.citations) == 1, answer.text
 
@@ -862,19 +830,14 @@ def test_a_follow_up_moves_the_year_it_names(question, previous, expected):
 def test_the_latest_figure_is_the_new_value_not_the_one_it_replaced(tmp_path):
     """A later report gives the old value beside the new one: "revised their earlier figure of
     12", "has risen to 19". Asked for the latest figure, the answer leads with the new value."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text("\n".join(json.dumps({"title": "Storm Helka", "source": "wire", **a}) for a in [
+    index = _ingested(tmp_path, [
         {"id": "first", "published": "2022-02-05", "text": "Storm Helka hit the coast on Saturday. County officials said 12 people "
                                                           "had been injured, three of them seriously."},
         {"id": "update", "published": "2022-02-08", "text": "Officials revised their earlier figure of 12 injured after hospitals "
                                                            "reported further admissions. The number of people injured in Storm Helka "
                                                            "has risen to 19, county officials said on Tuesday, as crews cleared roads "
                                                            "along the coast."},
-    ]) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    ], title="Storm Helka")
     answer = index.ask("How many people were injured by Storm Helka, according to the latest figures?")
     latest = answer.text.split("Earlier report")[0]
     assert "19" in latest and "12" not in latest, answer.text
@@ -924,17 +887,12 @@ def test_a_number_labelled_as_another_measure_is_no_answer(tmp_path):
 def test_the_day_a_report_was_heard_is_not_when_it_happened(tmp_path):
     """"Two men robbed a jeweller, a jury heard on Monday" dates the hearing; the robbery's date
     is the one the prosecutor gave."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text(json.dumps({
+    index = _ingested(tmp_path, [{
         "id": "trial", "title": "Jewellery raid trial", "source": "wire", "published": "2023-10-16",
         "text": "Two men robbed a Kelham jeweller at knifepoint and escaped on a moped with rings worth £186,000, a jury "
                 "at Castmere Crown Court heard on Monday.\n\nThe prosecutor said the jeweller, Haldane & Sons in Kelham, was "
                 "robbed shortly after 10am on 14 February.",
-    }) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    }])
     answer = index.ask("When was the Kelham jeweller robbed?")
     assert "14 February" in answer.text or "February 14" in answer.text, answer.text
     answer = index.ask("When did the jury hear about the Kelham robbery?")
@@ -944,16 +902,11 @@ def test_the_day_a_report_was_heard_is_not_when_it_happened(tmp_path):
 def test_last_year_in_a_report_is_the_year_before_it(tmp_path):
     """Asked about the 2022 final, a 2023 report's "Last year, Town beat Stenfield 1-0" is about
     2022, and its "on Saturday" is not."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text(json.dumps({
+    index = _ingested(tmp_path, [{
         "id": "final", "title": "Town retain the Castmere Cup", "source": "wire", "published": "2023-05-15",
         "text": "Harrowby Town retained the Castmere Cup on Saturday, beating Oldmere Rovers 3-1 in front of 7,412 "
                 "supporters.\n\nLast year, Town beat Stenfield Athletic 1-0 after extra time in the Castmere Cup final.",
-    }) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    }])
     answer = index.ask("Who did Harrowby Town beat in the 2022 Castmere Cup final?")
     assert "Stenfield" in answer.text and "Oldmere" not in answer.text, answer.text
 
@@ -988,17 +941,12 @@ def test_how_many_asks_a_change_only_when_it_says_more_or_fewer():
 def test_when_will_it_finally_happen_is_the_date_to_come_not_the_plan_it_replaced(tmp_path):
     """"Services had been due to start in May" is the plan the delay replaced; "would not begin
     until the spring of 2024" is when it will happen, and no earlier date may lead the answer."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text(json.dumps({
+    index = _ingested(tmp_path, [{
         "id": "train", "title": "Battery train unveiled", "source": "wire", "published": "2023-02-15",
         "text": "KELLBRIDGE — The first battery-electric passenger train built for the Tamsin Coast line was unveiled at the "
                 "Corvane Rail works on Tuesday, but the regional transport authority said passenger services would not begin "
                 "until the spring of 2024, almost a year later than planned.\n\nServices had been due to start in May this year.",
-    }) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    }])
     answer = index.ask("When will passengers finally be able to ride the new Tamsin Coast battery trains?")
     assert "spring of 2024" in answer.text, answer.text
     assert not answer.text.startswith(("May", "February")), answer.text
@@ -1007,17 +955,12 @@ def test_when_will_it_finally_happen_is_the_date_to_come_not_the_plan_it_replace
 def test_a_scoreline_answers_what_the_score_was_wherever_the_asked_words_are(tmp_path):
     """"What was the score in the 2022 final?" is answered by "Last year, Town beat Stenfield
     Athletic 1-0 after extra time", which does not say "score"."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text(json.dumps({
+    index = _ingested(tmp_path, [{
         "id": "final", "title": "Town retain the Castmere Cup", "source": "wire", "published": "2023-05-15",
         "text": "Harrowby Town retained the Castmere Cup on Saturday. Okonjo, who joined for a fee of £8,000 last "
                 "summer, has now scored 27 goals in the Castmere Cup this season.\n\nLast year, Town beat Stenfield "
                 "Athletic 1-0 after extra time, with Pask heading the winner in the 109th minute.",
-    }) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    }])
     answer = index.ask("What was the score in the 2022 Castmere Cup final?")
     assert "1-0" in answer.text, answer.text
 
@@ -1061,10 +1004,7 @@ def test_the_latest_figure_is_not_an_estimate_or_offer_a_later_one_replaced(tmp_
     """Asked for the latest state, "had originally offered 4.5 per cent" and "it was expected to
     open in spring 2023 at a cost of £46 million" (in a 2024 report) are values that were
     replaced."""
-    from rag import Index
-
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text("\n".join(json.dumps({"source": "wire", **a}) for a in [
+    index = _ingested(tmp_path, [
         {"id": "pay", "title": "Bus strike ends", "published": "2024-05-18",
          "text": "Tidewater Buses had originally offered its bus drivers a pay rise of 4.5 per cent.\n\n"
                  "The agreement gives the Tidewater drivers a 7.2 per cent rise, backdated to April."},
@@ -1072,9 +1012,7 @@ def test_the_latest_figure_is_not_an_estimate_or_offer_a_later_one_replaced(tmp_
          "text": "When plans for Easterby Parkway station were approved in 2020, it was expected to open in spring 2023 at "
                  "a cost of £46 million.\n\nThe opening of Easterby Parkway station has been delayed again, to June 2025, "
                  "and its cost has risen to £63.8 million, the council said."},
-    ]) + "\n")
-    index = Index.open(tmp_path / "index")
-    index.ingest([corpus])
+    ])
     answer = index.ask("What pay rise did the Tidewater bus drivers end up getting?")
     assert "7.2 per cent" in answer.text and "4.5" not in answer.text, answer.text
     answer = index.ask("What's the latest cost estimate for Easterby Parkway station?")
