@@ -46,6 +46,7 @@ NEAR, FAR = 4, 0.7  # an answer within NEAR words of what the question asks abou
 ASTRAY, ASTRAY_COST = 15, 0.2  # an answer further than this from it costs this much confidence
 CLOSE = 0.95  # of a report's best score: sentences this close count as tied
 AGREE = 0.8  # of the best score: a sentence this close that gives the same date more fully leads
+CLOSE_DATED = 0.8  # of the best score: a report of another date this close is a contender
 BORROWED = 0.5  # weight of the context words a follow-up borrowed from the previous turn
 CAPTION = 0.5  # what a caption counts as an answer to a what/how/why question
 UNCAUSED = 0.5  # what a sentence that gives no reason counts as an answer to a why question
@@ -686,15 +687,17 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
     outdated. Otherwise dates are shown only when close contenders from different dates give
     different answers."""
     confident = [s for s in ranked if s.passage.published and _confidence(q, s) >= ABSTAIN_BELOW and (q.kind is Kind.OTHER or s.typed > 0)]
-    scoped = [s for s in confident if s.passage.published[:4] in q.years]
-    if scoped:  # "per the 2021 report", "as of December 2021": the reports of that year answer
+    # "per the 2021 report", "as of December 2021": the reports of that year answer; "when they
+    # won the final in 2022" only if the report of 2022 answers about as well as the best
+    scoped = [s for s in confident if s.passage.published[:4] in q.years and (q.report_dated or s.score() >= CLOSE_DATED * best.score())]
+    if scoped:
         return [_fullest(q, scoped)]
     if not q.recency:
         if q.kind in (Kind.OTHER, Kind.NUMBER):
             # sentences always differ in wording, and their numbers count different things:
             # only dates, names and places can be told to disagree
             return []
-        confident = [s for s in confident if s.score() >= 0.8 * best.score()]
+        confident = [s for s in confident if s.score() >= CLOSE_DATED * best.score()]
         if len({_answer_value(q, s) for s in confident}) < 2:
             return []
     days = sorted({s.passage.published for s in confident}, reverse=True)

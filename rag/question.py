@@ -54,7 +54,7 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 NUMBER_RE = re.compile(
-    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros|cents|pence)\b)?(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
+    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d+(?:\.\d+)?p\b(?!\.m)|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros|cents|pence)\b)?(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
     re.IGNORECASE,
 )
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?|\b\d{1,2}(?:\.\d{2})?\s?[ap]\.?m\b\.?", re.IGNORECASE)
@@ -157,7 +157,7 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      r"(?:winning )?margin\b",
      rf"\bby {_APPROX}(\d[\d,.]*)|\b(?:margin|majority) of {_APPROX}(\d[\d,.]*)"),
 ))
-MONEY_RE = re.compile(r"[$£€¥]|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
+MONEY_RE = re.compile(r"[$£€¥]|\b\d+(?:\.\d+)?p\b(?!\.m)|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
 _WH_WORDS = {
@@ -268,11 +268,23 @@ class Question:
         return self.kind is Kind.OTHER and _WHY.search(own_words(self.text)) is not None
 
     @cached_property
+    def report_dated(self) -> bool:
+        """Names the year of the reports to answer from ("As of December 2021…", "…per the 2021
+        report", "Which outlet reported in 2021…"), not only of the event: "when they won the
+        final in 2022" may be told by a report of 2023."""
+        return _REPORT_DATED.search(own_words(self.text)) is not None
+
+    @cached_property
     def money(self) -> bool:
         """Asks for an amount of money ("How much did it raise?"): a count or a day is no answer."""
         return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
 
 
+_REPORT_DATED = re.compile(
+    r"\bas of\b[^?]*\b(?:1[89]|20)\d\d\b|\b(?:1[89]|20)\d\d(?:\s+[A-Z][\w'’]*){0,2}\s+(?:reports?|articles?|stor(?:y|ies)|coverage|pieces?)\b"
+    r"|\breport(?:ed|s)?\s+in\s+(?:\w+\s+)?(?:1[89]|20)\d\d\b",
+    re.IGNORECASE,
+)
 _WHY = re.compile(
     r"\bwhy\b|\bhow come\b|\b(?:what|which) (?:was |were |is |are )?(?:the )?(?:reasons?|grounds|cause)\b"
     r"|\bon what (?:grounds|basis)\b|\bwhat (?:caused|led to|prompted)\b",

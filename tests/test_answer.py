@@ -1017,3 +1017,29 @@ def test_the_latest_figure_is_not_an_estimate_or_offer_a_later_one_replaced(tmp_
     assert "7.2 per cent" in answer.text and "4.5" not in answer.text, answer.text
     answer = index.ask("What's the latest cost estimate for Easterby Parkway station?")
     assert "£63.8 million" in answer.text and "£46 million" not in answer.text, answer.text
+
+
+def test_pence_are_money():
+    """"212p" is an amount, as "£2.12" is; "3p.m." is a time."""
+    from rag.question import MONEY_RE, Kind, typed_spans
+
+    spans = typed_spans(Kind.NUMBER, "Nordvik raised its offer to 212p a share, up from 185p, at 3p.m. on Friday.")
+    assert spans == ["212p", "185p"] and all(MONEY_RE.search(x) for x in spans)
+
+
+def test_the_year_asked_dates_the_event_unless_it_dates_the_report(tmp_path):
+    """"…when they won the final in 2022" is told by the 2023 report of last year's final, not
+    by whatever a 2022 report says; "as of 2022" asks what the reports of 2022 said."""
+    index = _ingested(tmp_path, [
+        {"id": "fair", "published": "2022-03-02",
+         "text": "Porthlow council leader Margaret Oduya said the town would hold a summer fair in the harbour in 2022."},
+        {"id": "final", "published": "2023-04-23",
+         "text": "In last year's county cup final, played at Harbour Field, Porthlow won 24-17 under captain Tom Pascoe."},
+    ], title="Porthlow news")
+    from rag.question import analyse
+
+    assert analyse("As of March 2022, who led the council?").report_dated
+    assert analyse("What did the 2021 Page Six report say?").report_dated
+    assert not analyse("Who captained Porthlow when they won the county cup final in 2022?").report_dated
+    answer = index.ask("Who captained Porthlow when they won the county cup final in 2022?")
+    assert "Tom Pascoe" in answer.text and "Oduya" not in answer.text, answer.text
