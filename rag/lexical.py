@@ -58,6 +58,7 @@ _SAME_THING = (
     ("profit", "earnings", "net income"),
     ("boss", "chief executive", "managing director"),
     ("resign", "quit", "step down"),
+    ("discover", "uncover", "come to light"),
 )
 
 

@@ -286,7 +286,7 @@ _REPORT_DATED = re.compile(
     re.IGNORECASE,
 )
 _WHY = re.compile(
-    r"\bwhy\b|\bhow come\b|\b(?:what|which) (?:was |were |is |are )?(?:the )?(?:reasons?|grounds|cause)\b"
+    r"\bwhy\b|\bhow come\b|\b(?:what|which) (?:was |were |is |are )?(?:the )?(?:main |real |chief |official )?(?:reasons?|grounds|cause)\b"
     r"|\bon what (?:grounds|basis)\b|\bwhat (?:caused|led to|prompted)\b",
     re.IGNORECASE,
 )
@@ -300,6 +300,7 @@ _SCHEDULED = (
 CAUSE = re.compile(
     r"\bdue to (?!" + _SCHEDULED + r")|\bbecause (?!of (?:this|that|it)\b)|\b(?:'cause|owing to|caused by|as a result of|result of|blamed|citing|cited|reasons?"
     r"|in order to|so that|so as to|failed to|failure to|to spend more time|which is why|that is why|that's why|thanks to)\b"
+    r"|\bcauses?\s+(?:was|were|is|are)\b"
     r"|\b(?:was|were) to (?!be\b)|,\s+so\s+(?!far\b|much\b|many\b|long\b|that\b)"
     r"|\bas (?:he|she|they|we|it|i) (?!said|says|put|told|noted|added|explained|wrote|well|soon|long|much|far|if|though)\w+",
     re.IGNORECASE,

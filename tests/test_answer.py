@@ -642,6 +642,8 @@ def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path
     # a plan gives a date, not a reason
     assert not CAUSE.search("The consultation is due to end in April.") and not CAUSE.search("It was to be held in May.")
     assert not CAUSE.search("Because of this, there is hope they will meet.")  # points back, gives no reason
+    assert analyse("What is the main reason patients are waiting so long?").why
+    assert CAUSE.search("She said the main cause was a shortage of places in care homes.")
     index = _index_of(tmp_path, {
         "rask": "Harlow Biscuits said on Monday that its chairman Edvin Rask is stepping down from the board in March "
                 "after nine years in the role, as the company reported a rise in yearly sales.\n\n"
@@ -654,6 +656,14 @@ def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path
     assert "charity" in answer.text, answer.text
     answer = index.ask("Why won't the Kell Valley line open in May?")
     assert "signalling software" in answer.text, answer.text
+    (tmp_path / "waits").mkdir()
+    index = _index_of(tmp_path / "waits", {
+        "waits": "Fewer than two-thirds of patients at Porthlow General Hospital's emergency department were seen within "
+                 "four hours in October, according to figures published by the trust on Tuesday.\n\n"
+                 "Dr Fiona Caddick, the trust's chief executive, said the main cause was a shortage of places in care homes, which left patients waiting for beds.",
+    })
+    answer = index.ask("According to the trust's chief executive, what is the main reason patients at Porthlow General are waiting so long?")
+    assert "care homes" in answer.text, answer.text
 
 
 def test_a_labelled_caption_and_a_photo_credit_answer_little(tmp_path):
@@ -981,6 +991,14 @@ def test_news_words_for_the_same_thing_count_as_said(tmp_path):
     assert "14 people" in answer.text, answer.text
     answer = index.ask("How old is the boss of Vale Connect?")
     assert "51" in answer.text, answer.text
+    (tmp_path / "fraud").mkdir()
+    index = _index_of(tmp_path / "fraud", {
+        "fraud": "Ian Burrows, chief executive of the harbour trust, said the fraud had forced it to delay repairs to the "
+                 "North Quay.\n\nThe fraud came to light in 2020 when a newly appointed auditor noticed that the trust's "
+                 "dredging budget had been overspent.",
+    })
+    answer = index.ask("How was the harbour trust fraud discovered?")
+    assert "auditor" in answer.text, answer.text
 
 
 def test_how_many_people_is_not_answered_by_money_or_a_count_of_something_else(tmp_path):
