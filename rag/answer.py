@@ -46,6 +46,7 @@ NEAR, FAR = 4, 0.7  # an answer within NEAR words of what the question asks abou
 ASTRAY, ASTRAY_COST = 15, 0.2  # an answer further than this from it costs this much confidence
 CLOSE = 0.95  # of a report's best score: sentences this close count as tied
 AGREE = 0.8  # of the best score: a sentence this close that gives the same date more fully leads
+NEWEST_SCORE = 0.6  # of the best score: a newer report this close may lead a latest-state answer
 CLOSE_DATED = 0.8  # of the best score: a report of another date this close is a contender
 BORROWED = 0.5  # weight of the context words a follow-up borrowed from the previous turn
 CAPTION = 0.5  # what a caption counts as an answer to a what/how/why question
@@ -700,6 +701,10 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
         confident = [s for s in confident if s.score() >= CLOSE_DATED * best.score()]
         if len({_answer_value(q, s) for s in confident}) < 2:
             return []
+    else:
+        # the newest report may have moved on, in other words; but one that scores far below the
+        # best tells of something else ("the station's cost has risen" for "the levy now")
+        confident = [s for s in confident if s.score() >= NEWEST_SCORE * best.score()]
     days = sorted({s.passage.published for s in confident}, reverse=True)
     if len(days) < 2:
         return []

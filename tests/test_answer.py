@@ -1061,3 +1061,19 @@ def test_the_year_asked_dates_the_event_unless_it_dates_the_report(tmp_path):
     assert not analyse("Who captained Porthlow when they won the county cup final in 2022?").report_dated
     answer = index.ask("Who captained Porthlow when they won the county cup final in 2022?")
     assert "Tom Pascoe" in answer.text and "Oduya" not in answer.text, answer.text
+
+
+def test_a_newer_report_about_something_else_does_not_lead_a_latest_state_answer(tmp_path):
+    """"How much is the levy now?": the newest report that names the county but tells of a
+    railway station's cost is no newer word on the levy; the 2023 report of its rise is."""
+    index = _ingested(tmp_path, [
+        {"id": "budget", "published": "2021-02-25",
+         "text": "Brennick's new visitor levy, the first of its kind in the county, will charge £1.50 per person per night "
+                 "at hotels, guest houses and holiday lets from 1 April 2022."},
+        {"id": "summer", "published": "2023-07-17",
+         "text": "Hoteliers said bookings had held up this summer despite the county's visitor levy rising from £1.50 to £2 a night in April."},
+        {"id": "station", "published": "2024-03-14",
+         "text": "Brennick County Council said on Thursday night that the Easterby Parkway railway station will cost £63.8 million."},
+    ], title="Brennick news")
+    answer = index.ask("How much is Brennick's visitor levy per night now?")
+    assert "£2 a night" in answer.text and "63.8" not in answer.text, answer.text
