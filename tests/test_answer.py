@@ -1037,12 +1037,14 @@ def test_the_latest_figure_is_not_an_estimate_or_offer_a_later_one_replaced(tmp_
     assert "£63.8 million" in answer.text and "£46 million" not in answer.text, answer.text
 
 
-def test_pence_are_money():
-    """"212p" is an amount, as "£2.12" is; "3p.m." is a time."""
-    from rag.question import MONEY_RE, Kind, typed_spans
+def test_pence_are_money_and_units_may_be_written_on():
+    """"212p" is an amount, as "£2.12" is; "3p.m." is a time; "97mm" is a measure as "97 mm" is."""
+    from rag.question import MONEY_RE, Kind, analyse, typed_spans
 
     spans = typed_spans(Kind.NUMBER, "Nordvik raised its offer to 212p a share, up from 185p, at 3p.m. on Friday.")
     assert spans == ["212p", "185p"] and all(MONEY_RE.search(x) for x in spans)
+    assert typed_spans(Kind.NUMBER, "97mm of rain fell and gusts reached 94mph on the 6.8km road.") == ["97mm", "94mph", "6.8km"]
+    assert analyse("How much rain fell at Skelvey?").measured("97mm", " of rain")
 
 
 def test_the_year_asked_dates_the_event_unless_it_dates_the_report(tmp_path):
