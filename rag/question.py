@@ -107,6 +107,11 @@ AGE_RE = re.compile(
     r"\b[A-Z][\w'’.-]*,\s(\d{1,3})\b(?=[,.;)]|\s(?:and|said|who|was|is)\b)|\b(\d{1,3}(?:,\d{3})?)[- ]years?[- ]old\b|\b[Aa]ged\s(\d{1,3})\b"
     r"|\b(?i:he|she|who) (?:is|was|turned|turns|had turned)\s(\d{1,3})\b(?!\s*(?:percent|per|%|million|years? ago))"
 )
+#: a length asked with "how long": of a road, a bridge, a line
+_LONG_THING = (
+    r"how long (?:is|was|will|would|are|were) (?:the |its |it |their )?(?:[\w-]+ ){0,2}?"
+    r"(?:road|bypass|bridge|tunnel|line|route|runway|track|wall|pier|trail|path|cycleway|railway|pipeline|canal|beach|river|coastline|border|course|extension)s?(?: (?:be|going to be))?(?=\s*(?:[?.,]|$| once| when| in total| overall| altogether| end to end))"
+)
 _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?![a-z/])", re.IGNORECASE)) for asked, units in (
     # "how strong" is a speed only of wind: "How strong was demand?" asks no km/h
     (r"\bhow fast\b|\bwhat (?:\w+ )?speed\b|\bhow strong\b(?=.*\b(?:winds?|gusts?|storm|hurricane|typhoon|cyclone|gale)\b)", r"km/h|kph|mph|miles (?:an|per) hour|kilomet(?:re|er)s (?:an|per) hour|knots|m/s"),
@@ -114,7 +119,7 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
     # "how far over the limit", "how high did inflation climb", "how deep were the cuts" ask
     # for no distance
     (r"\bhow tall\b|\bhow far\b(?!\s+(?:over|above|below|under|beyond|behind|ahead|into|short|off|back|along))"
-     r"|\bwhat (?:\w+ )?(?:height|depth|distance|length|range)\b",
+     rf"|\bwhat (?:\w+ )?(?:height|depth|distance|length|range)\b|\b{_LONG_THING}",
      r"km|kilomet(?:re|er)s|miles?|m|met(?:re|er)s|ft|feet|foot|cm|centimet(?:re|er)s|inch(?:es)?|yards?|storeys|stories|floors"),
     (r"\bhow heavy\b|\bwhat (?:\w+ )?weight\b|\bhow much did (?:it|he|she|they) weigh", r"kg|kilo(?:gram)?s|tonnes?|tons?|pounds|lbs?|grams?|g"),
     (r"\bhow (?:hot|cold|warm)\b|\bwhat (?:\w+ )?temperature\b", r"°\s?[CF]?|degrees?(?: (?:celsius|fahrenheit|c|f))?|C|F"),
@@ -227,7 +232,10 @@ class Question:
     def measured(self, span: str, after: str) -> bool:
         """`span` (a number, followed in its sentence by `after`) is given in the units asked."""
         units = self.measure[1] if self.measure else None
-        return units is None or bool(units.search(span) or units.match(after.lstrip()))
+        if units is None or units.match(after.lstrip().removeprefix("-")):  # "4.2 miles", "the 4.2-mile road"
+            return True
+        unit = units.search(span)  # "6.8km"; the "m" of "£48m" is millions, not metres
+        return unit is not None and not (unit.group().lower() in ("m", "k") and MONEY_RE.search(span))
 
     @cached_property
     def counting(self) -> bool:
@@ -482,6 +490,7 @@ def _lowered(text: str) -> str:
 
 
 _KIND_RULES: tuple[tuple[Kind, str], ...] = (
+    (Kind.NUMBER, _LONG_THING),  # "How long will the bypass be?" asks a length, not a time
     (Kind.DURATION, r"how (?:long|many (?:years|months|weeks|days|hours))(?! ago)"),
     (Kind.DATE, r"when|what (?:year|date|day|month|time)|which (?:year|date|day|month)|how long ago|since when"),
     (Kind.NUMBER, r"how (?:many|much|old|often|far|big|large|tall|high|strong|fast|heavy|deep|wide|hot|cold|expensive)|what (?:percentage|number|age|price|amount|score)"),

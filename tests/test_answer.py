@@ -501,6 +501,7 @@ def test_a_measure_is_read_by_its_units(tmp_path):
     ("By how much did shares fall?", "6.2%"),
     ("By how much did the budget grow?", "$12 million"),
     ("How much did they raise the offer by?", "45p"),
+    ("How long will the Skelvey bypass be?", "6.8 km"),
     # no measure: a degree, an economic level, a strength of demand
     ("How far over the legal limit was the toluene?", None),
     ("How high did inflation climb?", None),
@@ -1079,3 +1080,15 @@ def test_a_newer_report_about_something_else_does_not_lead_a_latest_state_answer
     ], title="Brennick news")
     answer = index.ask("How much is Brennick's visitor levy per night now?")
     assert "£2 a night" in answer.text and "63.8" not in answer.text, answer.text
+
+
+def test_how_long_a_road_is_is_a_length():
+    """"How long will the bypass be?" asks a length, in miles or km (not the "m" of "£48m");
+    how long a strike lasts, or a line was closed, is a time."""
+    from rag.question import Kind, analyse
+
+    q = analyse("How long will the Skelvey bypass be?")
+    assert q.kind is Kind.NUMBER and q.measured("4.2", "-mile road") and not q.measured("£48m", " bypass")
+    assert analyse("How long is the new tunnel?").kind is Kind.NUMBER
+    for question in ("How long will the strike last?", "How long was the line closed?", "How long will the bypass take to build?"):
+        assert analyse(question).kind is Kind.DURATION, question
