@@ -413,11 +413,13 @@ def _moved(extra: str, read: str) -> int:
 
 
 _SUPERSEDED_BEFORE = re.compile(
-    r"\b(?:from|than|previously|originally|initially|earlier|(?:earlier|previous|original|initial|first|old|prior)"
+    r"\b(?:(?:from|than)(?:\s+(?:the|a|an|its|their|his|her))?|previously|originally|initially|earlier|(?:earlier|previous|original|initial|first|old|prior)"
     r"\s+(?:\w+\s+)?(?:figure|estimate|count|total|number|toll|tally|forecast|offer|bid|price|guidance|target)"
     r"(?:\s+(?:of|was|at|had been|put at))?)\s*$",
     re.IGNORECASE,
 )
+# the size of a difference, not a value: "35p a share higher than the 240p", "£3m more than planned"
+_DIFFERENCE_AFTER = re.compile(r"^\W*(?:[\w-]+\s+){0,3}?(?:higher|lower|more|less|above|below|up|down)\s+(?:than|on|from)\b", re.IGNORECASE)
 _SUPERSEDED_AFTER = re.compile(r"^\W*(?:\w+\s+)?(?:first|initially|originally|previously|earlier)\s+(?:reported|announced|estimated|given|stated|forecast)\b", re.IGNORECASE)
 # the value that replaced it: "has risen to 19", "now stands at"
 _UPDATED = re.compile(
@@ -428,10 +430,11 @@ _UPDATED = re.compile(
 
 
 def _superseded(extra: str, read: str) -> bool:
-    """The sentence gives `extra` as an earlier value that a later one replaced: "revised their
-    earlier figure of 12", "up from 38,000", "the 38,000 first reported"."""
+    """The sentence gives `extra` as an earlier value that a later one replaced ("revised their
+    earlier figure of 12", "up from 38,000", "the 38,000 first reported"), or as the size of the
+    change ("35p a share higher than the 240p proposal")."""
     after = read[read.find(extra) + len(extra):]
-    return bool(_SUPERSEDED_BEFORE.search(_before(extra, read, 6)) or _SUPERSEDED_AFTER.match(after))
+    return bool(_SUPERSEDED_BEFORE.search(_before(extra, read, 6)) or _SUPERSEDED_AFTER.match(after) or _DIFFERENCE_AFTER.match(after))
 
 
 _LABELLED = re.compile(

@@ -854,6 +854,24 @@ def test_the_latest_figure_is_the_new_value_not_the_one_it_replaced(tmp_path):
     assert "19" in latest and "12" not in latest, answer.text
 
 
+def test_the_size_of_a_change_is_not_the_latest_value(tmp_path):
+    """"35p a share higher than the 240p proposal" gives neither the price in the end: that is
+    the 275p the offer was raised to."""
+    from rag.answer import _superseded
+
+    assert _superseded("35p", "The offer is 35p a share higher than the 240p proposal.")
+    assert _superseded("240p", "The offer is 35p a share higher than the 240p proposal.")
+    assert not _superseded("275p", "Strandline raised its offer to 275p a share.")
+    index = _index_of(tmp_path, {
+        "deal": "The board of Halloway & Finch has agreed to a takeover by Strandline Foods after the snacks group raised its "
+                "offer to 275p a share, valuing the biscuit maker at £110m.\n\n"
+                "The improved cash offer, announced on Monday, is 35p a share higher than the 240p proposal that the board rejected last month.",
+    })
+    answer = index.ask("What price per share did the Halloway & Finch board eventually accept from Strandline?")
+    lead = answer.text.split("[1]")[0]
+    assert "275p" in lead and "35p" not in lead, answer.text
+
+
 def test_a_prison_term_is_read_by_its_form(tmp_path):
     """"How long did he get in prison?" is answered by "was jailed … for six years and eight
     months", which shares no word with it, not by the ban that follows in the question's words."""
