@@ -30,7 +30,7 @@ import numpy as np
 
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
-from .lexical import function_words, said_otherwise, tokenize
+from .lexical import function_words, said_in_other_words, tokenize
 from .question import AGE_RE, CAUSE, DATE_RE, HEAD_NOUNS, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
@@ -526,9 +526,8 @@ def _akin(terms: tuple[str, ...], tokens: set[str]) -> set[str]:
     """The question's terms that `tokens` hold in another form of the word, stems that differ
     only in a derivational ending ("presidenti" for presidential, "presid" for president), or in
     the words news uses for the same thing ("died" for "deaths", "net income" for "profit")."""
-    return {t for t in terms if t not in tokens and (
-        (len(t) >= 5 and any(len(w) >= 5 and (t.startswith(w) or w.startswith(t)) for w in tokens))
-        or any(other <= tokens for other in said_otherwise(t)))}
+    return {t for t in terms if t not in tokens and len(t) >= 5 and any(
+        len(w) >= 5 and (t.startswith(w) or w.startswith(t)) for w in tokens)} | said_in_other_words(terms, tokens)
 
 
 def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -> bool:

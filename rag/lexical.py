@@ -59,25 +59,26 @@ _SAME_THING = (
     ("boss", "chief executive", "managing director"),
     ("resign", "quit", "step down"),
     ("discover", "uncover", "come to light"),
+    ("founded", "establish", "set up"),  # "found" alone is read as the past of "find"
 )
 
 
-def said_otherwise(term: str) -> tuple[frozenset[str], ...]:
-    """The token sets of the other words for what `term` (a token) names: {"death"}, {"dead"}…
-    for "die"."""
-    return _same_things().get(term, ())
+def said_in_other_words(terms: Iterable[str], tokens: set[str]) -> set[str]:
+    """The `terms` (tokens) that `tokens` say in another word of their group: "killed" says
+    "died", "founded" says "set up" (a phrase counts when all its words are among `terms`)."""
+    asked = set(terms)
+    return {t for said, others in _same_things() if said <= asked and not said <= tokens
+            and any(other <= tokens for other in others) for t in said}
 
 
 @lru_cache(maxsize=1)
-def _same_things() -> dict[str, tuple[frozenset[str], ...]]:
-    """`_SAME_THING` tokenized once: each one-token word to the token sets of its group's others."""
-    table = {}
+def _same_things() -> tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...]:
+    """`_SAME_THING` tokenized once: each word or phrase, with the token sets of its group's others."""
+    out = []
     for group in _SAME_THING:
         said = [frozenset(tokenize(words)) for words in group]
-        for one in said:
-            if len(one) == 1:
-                table[next(iter(one))] = tuple(other for other in said if other != one)
-    return table
+        out += [(one, tuple(other for other in said if other != one)) for one in said]
+    return tuple(out)
 
 
 #: Bump when `tokenize` changes: saved BM25 copies made with another tokenizer are rebuilt.
