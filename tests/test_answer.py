@@ -1000,6 +1000,7 @@ def test_news_words_for_the_same_thing_count_as_said(tmp_path):
 
     assert said_in_other_words(tokenize("How many died?"), set(tokenize("deaths"))) == set(tokenize("died"))
     assert said_in_other_words(tokenize("When was it set up?"), set(tokenize("founded"))) == set(tokenize("set up"))
+    assert said_in_other_words(tokenize("What is the offer worth?"), set(tokenize("valuing the firm at"))) == {"worth"}
     assert not said_in_other_words(tokenize("Why was he fired?"), set(tokenize("sacked")))  # a fire, or a sacking: left out
     index = _index_of(tmp_path, {
         "storm": "Storm Helka left 112 people injured across the county on Saturday.\n\n"
