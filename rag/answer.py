@@ -316,7 +316,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         # "What was the score?": "beat Stenfield 1-0" says it, whatever words are near
                         scorelines = [m.span() for m in _SCORE.finditer(read)]
                         formed |= {x for x in extras if any(a <= read.find(x) < b for a, b in scorelines)}
-                    distance = {x: 0 if q.measure or x in formed else d for x, d in distance.items() if x in extras}
+                    # a number outside the form asked ("£38.7m" for "what was the vote?") is no nearer than far
+                    distance = {x: 0 if q.measure or x in formed else d if not q.form else max(d, NEAR + 1) for x, d in distance.items() if x in extras}
                 else:
                     distance = {x: 0 if x in formed else d for x, d in distance.items()}
                 # "When will it open?": a day to come before the day of the report, however precise that is

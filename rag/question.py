@@ -143,6 +143,7 @@ _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost 
 #: one of its groups): an age ("How old is he?": "Falk, 61,"), a crowd ("How many people
 #: watched…?": "a crowd of 43,850", "in front of 9,000 fans", "186,000 visitors") or a margin
 #: ("By what margin did she win?": "by just 325 votes").
+_COUNT = rf"\d[\d,]*|{'|'.join(_NUMBER_WORDS.split())}"
 _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE_RE),) + tuple(
     (re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
     (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
@@ -158,6 +159,9 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
     (r"\b(?:which|what)\s+(?:\w+\s+)?(?:outlet|newspaper|paper|tabloid|magazine|publication|broadcaster|network|channel|website|site)\b",
      r"\b(?:according to|told|spoke (?:to|with)|reported by|in an interview with|speaking to)\s+(?-i:the\s+)?"
      r"(?-i:((?:The\s+)?[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*))"),
+    # "What was the vote?" is answered by the tally: "passed by 27 votes to 19"
+    (r"\b(?:what|how) (?:was|were|did) the (?:final )?(?:vote|votes|tally|voting)\b",
+     rf"\b({_COUNT})\s+votes?\s+to\s+({_COUNT})\b|\bvoted\s+({_COUNT})\s*(?:-|–|to)\s*({_COUNT})\b"),
     (r"\bby (?:what|how much|how many)\b.*\b(?:win|won|lead|led|beat|margin|majority)|\bwhat (?:was |is )?(?:the |her |his |their )?"
      r"(?:winning )?margin\b",
      rf"\bby {_APPROX}(\d[\d,.]*)|\b(?:margin|majority) of {_APPROX}(\d[\d,.]*)"),
@@ -543,7 +547,7 @@ HEAD_NOUNS = {
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total rise raise increase fare turnout share attendance range distance height "
                     "length depth speed weight temperature margin majority proportion percentage fraction rate % figure estimate "
-                    "toll tally count".split(), Kind.NUMBER),
+                    "toll tally count vote".split(), Kind.NUMBER),
     **dict.fromkeys("sentence term".split(), Kind.DURATION),  # "What sentence did he get?"
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "

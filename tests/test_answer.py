@@ -1112,3 +1112,24 @@ def test_how_long_a_road_is_is_a_length():
     assert analyse("How long is the new tunnel?").kind is Kind.NUMBER
     for question in ("How long will the strike last?", "How long was the line closed?", "How long will the bypass take to build?"):
         assert analyse(question).kind is Kind.DURATION, question
+
+
+def test_a_vote_is_answered_by_its_tally(tmp_path):
+    """"What was the vote?" is answered by "passed by 27 votes to 19" or "voted seven to four",
+    not by the other numbers of the story."""
+    from rag.question import analyse
+
+    form = analyse("What was the vote on the council budget?").form[1]
+    assert [m.group() for m in form.finditer("It passed by 27 votes to 19. Councillors voted seven to four.")] == [
+        "27 votes to 19", "voted seven to four"]
+    index = _index_of(tmp_path, {
+        "budget": "Council tax bills in Kelby will rise by 2.99 per cent after councillors approved a £38.7m budget on "
+                  "Wednesday night.\n\nThe budget was passed by 27 votes to 19, with two abstentions.",
+        "homes": "Kelby City Council voted 9 to 4 on Tuesday evening to approve plans for 1,200 homes at Harbour Quay.\n\n"
+                 "\"This city has a housing crisis, and this is 1,200 homes on land that has sat empty and fenced off at "
+                 "Harbour Quay,\" said Councillor Ann Berg, who chairs the council's planning committee.",
+    })
+    answer = index.ask("What was the vote count when the planning committee approved the Harbour Quay homes?")
+    assert "9 to 4" in answer.text, answer.text
+    answer = index.ask("What was the vote on the Kelby budget?")
+    assert "27 votes to 19" in answer.text, answer.text
