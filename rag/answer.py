@@ -50,6 +50,7 @@ NEWEST_SCORE = 0.6  # of the best score: a newer report this close may lead a la
 CLOSE_DATED = 0.8  # of the best score: a report of another date this close is a contender
 BORROWED = 0.5  # weight of the context words a follow-up borrowed from the previous turn
 CAPTION = 0.5  # what a caption counts as an answer to a what/how/why question
+ECHO = 0.1  # what an answer right after the question's own words ("is expected to be in …") adds
 UNCAUSED = 0.5  # what a sentence that gives no reason counts as an answer to a why question
 VOTED = 2  # a sentence votes for its best two answers (strongest, then nearest the asked word)
 
@@ -219,6 +220,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     reporting_asked = _REPORTING.search(own_words(q.text)) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
     said_as, asked_as = _said_as(q)
+    # the question's own words for what is said of its subject: pairs within its names ("Walking
+    # Dead", "Season 11") are the subject itself, which every sentence about it repeats
+    named = set(tokenize(" ".join(q.names))) | set(q.hard)
+    echoes = {p for p in _pairs(own_words(q.text), skip=2) if not set(p) & named}
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
@@ -324,6 +329,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 to_come = {x for x in extras if _placed(x, read, passage.published_date) == 1} if q.tense == "future" and passage.published_date else set()
                 s.extras = sorted(extras, key=lambda x: (x not in to_come, -strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
+                if any(_pairs(_before(x, read, 5)) & echoes for x in extras):
+                    s.typed += ECHO
                 s.reach = min(distance.values(), default=len(text.split()))
             else:
                 new = tokens - set(q.terms)
@@ -497,6 +504,19 @@ def _within(q: Question, extra: str, read: str, published: date | None) -> bool:
         label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 else None
         year = date_parts(label.group(1))[2] if label else published.year if published else None
     return year is None or all((year - int(bound)) * side > 0 for bound, side in q.bounds)
+
+
+_DETERMINERS = frozenset("the a an this that these those his her its their our my your".split())
+
+
+def _pairs(text: str, skip: int = 0) -> set[tuple[str, str]]:
+    """Adjacent word pairs of `text`, by stem, one of them a function word: what is said of a
+    subject ("expected to", "born in"), not the subject ("women's singles"); articles and
+    possessives skipped; `skip` leading words dropped ("where is")."""
+    words = [w for w in re.findall(r"[\w'’]+", text.lower())[skip:] if w not in _DETERMINERS]
+    keys = [(tokenize(w) or [w])[0] for w in words]
+    stop = function_words()
+    return {(a, b) for a, b, wa, wb in zip(keys, keys[1:], words, words[1:]) if (wa in stop) != (wb in stop)}
 
 
 def _focus(q: Question) -> set[str]:

@@ -1133,3 +1133,16 @@ def test_a_vote_is_answered_by_its_tally(tmp_path):
     assert "9 to 4" in answer.text, answer.text
     answer = index.ask("What was the vote on the Kelby budget?")
     assert "27 votes to 19" in answer.text, answer.text
+
+
+def test_an_answer_right_after_the_questions_own_words_counts_more(seed_index):
+    """"Where is King Charles expected to be…?" is answered where a report says "Charles is
+    expected to be in Scotland", not by a place named in a sentence about Harry's visit. The
+    words echoed are what is said of the subject ("expected to", "to be"), not the subject's
+    own name or category ("women's singles")."""
+    from rag.answer import _pairs
+
+    assert ("expect", "to") in _pairs("Charles is expected to be in")
+    assert not _pairs("the women's singles")  # no function word: the subject, not what is said of it
+    answer = seed_index.ask("Where is King Charles expected to be around the time of Harry's visit?")
+    assert "Balmoral" in answer.text, answer.text
