@@ -799,7 +799,10 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
     lead = _short_answer(q, chosen[0])
     if lead:
         parts.insert(0, _cite(lead + ".", 1))
-    return Answer(q.text, " ".join(parts), tuple(citations), False, (), tuple(passages), confidence=confidence)
+    # the passages as cited, [1] first, then the rest as the evidence ranks them
+    cited = {c.passage.chunk_id for c in citations}
+    shown = list({c.passage.chunk_id: c.passage for c in citations}.values()) + [p for p in passages if p.chunk_id not in cited]
+    return Answer(q.text, " ".join(parts), tuple(citations), False, (), tuple(shown), confidence=confidence)
 
 
 def _quote(s: Sentence, n: int) -> str:

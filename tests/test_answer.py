@@ -1146,3 +1146,16 @@ def test_an_answer_right_after_the_questions_own_words_counts_more(seed_index):
     assert not _pairs("the women's singles")  # no function word: the subject, not what is said of it
     answer = seed_index.ask("Where is King Charles expected to be around the time of Harry's visit?")
     assert "Balmoral" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Who was contacted for comment on the story?",
+    "When did Harry last see Charles?",
+    "What event was expected to bring Harry and Meghan back to England in 2022?",
+])
+def test_the_passages_are_shown_as_the_answer_cites_them(seed_index, question):
+    """The passage quoted as [1] is the first one shown, then [2], then the rest as the evidence
+    ranks them: a "Latest report" leads with a passage that matched the words less well."""
+    answer = seed_index.ask(question)
+    cited = list(dict.fromkeys(c.passage.chunk_id for c in answer.citations))
+    assert cited and [p.chunk_id for p in answer.passages[: len(cited)]] == cited, (answer.text, cited)
