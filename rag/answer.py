@@ -30,7 +30,7 @@ import numpy as np
 
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, side, spelled_out
-from .lexical import function_words, said_in_other_words, tokenize
+from .lexical import function_words, other_words_for, said_in_other_words, tokenize
 from .question import AGE_RE, CAUSE, DATE_RE, HEAD_NOUNS, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
@@ -292,7 +292,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if not _REPORTED.search(_before(x, read, 4))]
                 if q.kind is Kind.DATE and q.bounds:
                     extras = [x for x in extras if _within(q, x, read, passage.published_date)]
-                distance = _distances(focus, read, extras)
+                distance = _distances(focus | other_words_for(focus, tokens), read, extras)
                 formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
                 if q.kind is Kind.NUMBER:
                     # an age answers "How old…?" and nothing else; an answer in the form asked
@@ -446,18 +446,34 @@ def _superseded(extra: str, read: str) -> bool:
 
 
 _LABELLED = re.compile(
-    r"\b([a-z]+)\s+(?:(?:in|of|for|at|on|among)\s+(?:[\w'’-]+\s+){1,4}?)?(?:was|were|is|are|reached|stood at|hit|totalled|totaled)\s+"
-    r"(?:about |around |roughly |just |nearly |almost |some )?(\S+(?:\s+(?:percent|per cent))?)(?:,?\s+(?:up|down) from\s+\S+)?",  # "…, up from 37.2" measures the same
+    r"\b(?:([a-z]+)\s+)?([a-z]+)\s+(?:(?:in|of|for|at|on|among)\s+(?:[\w'’-]+\s+){1,6}?)?"
+    r"(?:was|were|is|are|reached|stood at|hit|totalled|totaled|rose|fell|grew|climbed|jumped|increased|decreased|dropped|declined)\b",
     re.IGNORECASE,
 )
+# the label after the number: "a 9 percent rise in second-quarter revenue"
+_LABELLED_AFTER = re.compile(
+    r"\S+(?:\s+(?:percent|per cent))?\s+(?:rise|fall|increase|decrease|drop|jump|gain|decline|growth)\s+in\s+(?:[\w'’-]+\s+){0,3}?"
+    r"(?:([a-z]+)\s+)?(" + "|".join(w for w, kind in HEAD_NOUNS.items() if kind is Kind.NUMBER and w.isalpha()) + r")\b",
+    re.IGNORECASE,
+)
+# where a labelled clause ends: "Revenue reached $3.8 billion, up from $3.49 billion." is one measure
+_CLAUSE_END = re.compile(r"[;.](?:\s|$)|,\s+(?:while|whereas|but|and)\b")
 
 
 def _other_measures(q: Question, read: str) -> list[tuple[int, int]]:
     """Where the sentence gives numbers it labels as a measure the question does not ask about:
     "Turnout was 41.2%, up from 33.8%" answers no question about a candidate's share of the
-    vote."""
-    return [(label.start(2), label.end()) for label in _LABELLED.finditer(read)
-            if HEAD_NOUNS.get(label.group(1).lower()) is Kind.NUMBER and not set(tokenize(label.group(1))) & set(q.terms)]
+    vote, nor "Revenue for the second quarter reached $3.8 billion" one about profit ("net
+    income" is profit said otherwise)."""
+    def other(label: re.Match) -> bool:
+        said = set(tokenize(" ".join(filter(None, label.group(1, 2)))))
+        return HEAD_NOUNS.get(label.group(2).lower()) is Kind.NUMBER and not said & set(q.terms) and not said_in_other_words(q.terms, said)
+
+    out = [(label.start(), label.end()) for label in _LABELLED_AFTER.finditer(read) if other(label)]
+    for label in filter(other, _LABELLED.finditer(read)):
+        end = _CLAUSE_END.search(read, label.end())
+        out.append((label.end(), end.start() if end else len(read)))
+    return out
 
 
 def _changed_by(extra: str, read: str) -> bool:

@@ -72,6 +72,13 @@ def said_in_other_words(terms: Iterable[str], tokens: set[str]) -> set[str]:
             and any(other <= tokens for other in others) for t in said}
 
 
+def other_words_for(terms: Iterable[str], tokens: set[str]) -> set[str]:
+    """The `tokens` that say one of `terms` in another word of its group: {"net", "incom"} for
+    "profit" in "Net income rose to $412 million"."""
+    asked = set(terms)
+    return {t for said, others in _same_things() if said <= asked for other in others if other <= tokens for t in other}
+
+
 @lru_cache(maxsize=1)
 def _same_things() -> tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...]:
     """`_SAME_THING` tokenized once: each word or phrase, with the token sets of its group's others."""

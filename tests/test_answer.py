@@ -1159,3 +1159,24 @@ def test_the_passages_are_shown_as_the_answer_cites_them(seed_index, question):
     answer = seed_index.ask(question)
     cited = list(dict.fromkeys(c.passage.chunk_id for c in answer.citations))
     assert cited and [p.chunk_id for p in answer.passages[: len(cited)]] == cited, (answer.text, cited)
+
+
+def test_a_number_labelled_as_another_measure_answers_no_question_about_this_one(tmp_path):
+    """"Revenue for the second quarter of 2023 reached $3.8 billion, up from $3.49 billion" gives
+    no profit; "Net income rose to $412 million" does, in other words, and as near to them as if
+    it had said "profit"."""
+    from rag.answer import _other_measures
+    from rag.question import analyse
+
+    q = analyse("What was Veltrana's profit in the second quarter of 2023?")
+    text = "Revenue for the second quarter of 2023 reached $3.8 billion, up from $3.49 billion a year earlier."
+    assert [text[a:b] for a, b in _other_measures(q, text)] == [" $3.8 billion, up from $3.49 billion a year earlier"]
+    assert not _other_measures(q, "Net income rose to $412 million, or $1.63 per share, from $351 million.")
+    index = _ingested(tmp_path, [{
+        "id": "results", "title": "Veltrana Systems raises forecast after second-quarter revenue rise", "published": "2023-07-26",
+        "text": "Veltrana Systems reported a 9 percent rise in second-quarter revenue on Wednesday and raised its full-year "
+                "forecast.\n\nRevenue for the second quarter of 2023 reached $3.8 billion, up from $3.49 billion a year "
+                "earlier.\n\nNet income rose to $412 million, or $1.63 per share, from $351 million.",
+    }])
+    answer = index.ask("What was Veltrana's profit in the second quarter of 2023?")
+    assert "$412 million" in answer.text, answer.text
