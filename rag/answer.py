@@ -319,7 +319,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         formed |= {x for x in extras if _UPDATED.search(_before(x, read, 3))}
                     if score_asked:
                         # "What was the score?": "beat Stenfield 1-0" says it, whatever words are near
-                        scorelines = [m.span() for m in _SCORE.finditer(read)]
+                        # but not the score on the way ("came from 13-6 down at half-time")
+                        scorelines = [m.span() for m in _SCORE.finditer(read) if not _INTERIM.match(read, m.end())]
                         formed |= {x for x in extras if any(a <= read.find(x) < b for a, b in scorelines)}
                     # a number outside the form asked ("£38.7m" for "what was the vote?") is no nearer than far
                     distance = {x: 0 if q.measure or x in formed else d if not q.form else max(d, NEAR + 1) for x, d in distance.items() if x in extras}
@@ -392,6 +393,7 @@ def _placed(extra: str, read: str, published: date) -> int:
 
 
 _SCORE = re.compile(r"(?<![\w$£€-])(?<!\d[.,])\d{1,2}\s?[-–]\s?\d{1,2}(?![\w%-]|[.,]\d)")
+_INTERIM = re.compile(r"\s*(?:down|behind|up|ahead)\b|\W*(?:\w+\s+){0,3}?at\s+(?:half[- ]?time|the\s+(?:break|interval)|HT)\b", re.I)
 _SCORE_ASKED = re.compile(r"\bscores?\b|\bscoreline\b|\bresult\b|\bmargin\b", re.I)
 
 

@@ -529,6 +529,23 @@ def test_a_scoreline_counts_nothing_and_a_crowd_is_how_many_watched(tmp_path):
     assert "23,905" in answer.text and "4-3" not in answer.text, answer.text
     answer = index.ask("What was the score in the 2023 Coastal Shield final?")
     assert "4-3" in answer.text, answer.text
+
+
+def test_the_score_asked_is_not_one_on_the_way(tmp_path):
+    """"What was the final score?" is "beating Porthlow 27-20", not "came from 13-6 down at
+    half-time"."""
+    from rag.answer import _INTERIM
+
+    assert _INTERIM.match(" down at half-time") and _INTERIM.match(", and led at the break")
+    assert not _INTERIM.match(" in a tense final") and not _INTERIM.match(" to move into third place")
+    index = _ingested(tmp_path, [{
+        "id": "final", "title": "Easterby end long wait for county cup", "published": "2023-04-23",
+        "text": "Easterby RFC won the Brennick County Cup for the first time since 2016 on Saturday, beating holders Porthlow "
+                "RFC 27-20 in a tense final at Wendside Park.\n\nA crowd of 5,240, a record for the final, watched the home "
+                "side come from 13-6 down at half-time on 22 April 2023, with two second-half tries from winger Josh Adeyemi.",
+    }])
+    answer = index.ask("What was the final score in the 2023 Brennick County Cup final?")
+    assert "27-20" in answer.text.split("[1]")[0], answer.text
     from rag.question import analyse
 
     assert analyse("how many ppl went to the festival in 2023").form and not analyse("How many people died?").form
