@@ -212,8 +212,9 @@ class Question:
     def direction(self) -> int:
         """1 when the question asks how much something rose, -1 how much it fell, else 0. Rain
         that fell is a measure, not a fall."""
-        if self.kind is not Kind.NUMBER or self.money or (self.measure and not self.measure[0].lower().startswith("by how much")):
-            return 0  # money raised or lost is an amount, not a change
+        by_how_much = self.measure is not None and self.measure[0].lower().startswith("by how much")
+        if self.kind is not Kind.NUMBER or (self.money or self.measure) and not by_how_much:
+            return 0  # money raised or lost is an amount, not a change; "by how much will the charge go up?" is one
         asked = _HOW_MUCH.search(own_words(self.text))  # "what pay rise…?" asks an amount, not a change
         if not asked:
             return 0
