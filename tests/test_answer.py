@@ -924,7 +924,7 @@ def test_a_number_labelled_as_another_measure_is_no_answer(tmp_path):
     index = _index_of(tmp_path, {
         "vote": "Mara Tellen won the race for mayor of Dunfield on Thursday. Turnout in the Dunfield mayoral race reached "
                 "44.8 percent, up from 37.2 percent four years ago, after early voting was expanded.\n\n"
-                "Tellen, who ran as an independent, received 18,412 votes, or 51.3 percent, against 15,960 for her rival.",
+                "Tellen, who ran as an independent in the mayoral race, received 18,412 votes, or 51.3 percent of the vote, against 15,960 for her rival.",
     })
     answer = index.ask("What share of the vote did Dunfield's new mayor get?")
     assert "51.3 percent" in answer.text and "44.8" not in answer.text, answer.text
