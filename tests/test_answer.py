@@ -349,6 +349,7 @@ def _ingested(tmp_path, articles: list[dict], **common):
     `common`), ingested from a JSONL corpus the way a user adds one."""
     from rag import Index
 
+    tmp_path.mkdir(parents=True, exist_ok=True)  # a test may build a second index in a folder of its own
     corpus = tmp_path / "news.jsonl"
     corpus.write_text("\n".join(
         json.dumps({"title": "", "source": "wire", "published": None, **common, **a}) for a in articles
@@ -674,7 +675,6 @@ def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path
     assert "charity" in answer.text, answer.text
     answer = index.ask("Why won't the Kell Valley line open in May?")
     assert "signalling software" in answer.text, answer.text
-    (tmp_path / "waits").mkdir()
     index = _index_of(tmp_path / "waits", {
         "waits": "Fewer than two-thirds of patients at Porthlow General Hospital's emergency department were seen within "
                  "four hours in October, according to figures published by the trust on Tuesday.\n\n"
@@ -1029,7 +1029,6 @@ def test_news_words_for_the_same_thing_count_as_said(tmp_path):
     assert "14 people" in answer.text, answer.text
     answer = index.ask("How old is the boss of Vale Connect?")
     assert "51" in answer.text, answer.text
-    (tmp_path / "fraud").mkdir()
     index = _index_of(tmp_path / "fraud", {
         "fraud": "Ian Burrows, chief executive of the harbour trust, said the fraud had forced it to delay repairs to the "
                  "North Quay.\n\nThe fraud came to light in 2020 when a newly appointed auditor noticed that the trust's "
