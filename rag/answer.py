@@ -282,6 +282,11 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     MONEY_RE.search(x) if q.money else not (q.counting and (MONEY_RE.search(x) or "%" in x or "percent" in x.lower())))]
                 if q.kind in (Kind.PERSON, Kind.PLACE):
                     extras = [x for x in extras if not _opening_word(x, read, passage.text)]
+                if q.personal_name:
+                    # "the man, from the nearby village of Corrow": a lone word, or a name after
+                    # "of", "in", "at" or "from", is a place, not the man's name
+                    extras = [x for x in extras if len(x.split()) > 1 and not _PLACED.search(_before(x, read, 2))
+                              and not _INSTITUTION.search(x)]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
                 if q.kind is Kind.DATE and q.recency:
@@ -326,6 +331,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     distance = {x: 0 if q.measure or x in formed else d if not q.form else max(d, NEAR + 1) for x, d in distance.items() if x in extras}
                 else:
                     distance = {x: 0 if x in formed else d for x, d in distance.items()}
+                if q.personal_name:
+                    # a name far from the man the question describes is someone else's
+                    extras = [x for x in extras if distance[x] <= ASTRAY]
                 # "When will it open?": a day to come before the day of the report, however precise that is
                 to_come = {x for x in extras if _placed(x, read, passage.published_date) == 1} if q.tense == "future" and passage.published_date else set()
                 s.extras = sorted(extras, key=lambda x: (x not in to_come, -strength(q.kind, x), distance[x]))
@@ -344,6 +352,15 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     return out
 
 
+#: the last word of a place's or an institution's name: "Brindle Road", "Lindmouth District Police"
+_INSTITUTION = re.compile(
+    r"\b(?:Road|Street|Lane|Close|Avenue|Way|Drive|Crescent|Terrace|Place|Square|Park|Bridge|Station|Estate|Field|Ground"
+    r"|Stadium|Hall|House|Church|Centre|Center|Hospital|School|College|University|Academy|Court|Police|Service|Services"
+    r"|Council|Authority|Agency|Department|Office|Ministry|Trust|Group|Ltd|plc|Inc|Company|Club|FC|RFC|Board|Committee"
+    r"|Party|Union|Association|Society|Foundation|Fund|Festival|Awards?|Bank|Market|Harbour|Port|River|Lake|Island|Valley"
+    r"|Hill|Reserve|Airport|Museum|Library|Theatre|Gallery|Prison|Network|Railway|Line|Fire|Rescue)$"
+)
+_PLACED = re.compile(r"\b(?:of|in|at|from|on|near|to)\s*$", re.IGNORECASE)
 _REPORTING = re.compile(
     r"\b(?:said|say|says|saying|heard|hear|told|tell|announced?|announcement|reported|report|confirmed?|revealed?|stated?"
     r"|warned?|claimed?|added|wrote|write|testified|ruled?|ruling|decided?|decision|publish\w*|released?|statement)\b",

@@ -281,6 +281,13 @@ class Question:
         return self.kind is Kind.OTHER and _WHY.search(own_words(self.text)) is not None
 
     @cached_property
+    def personal_name(self) -> bool:
+        """Asks the name of a person the news describes ("What was the name of the man
+        airlifted…?", "the name of the driver"): a first and last name answers, not a place or a
+        company, and reports often leave it out."""
+        return self.kind is Kind.PERSON and _PERSONAL_NAME.search(self.text) is not None
+
+    @cached_property
     def report_dated(self) -> bool:
         """Names the year of the reports to answer from ("As of December 2021…", "…per the 2021
         report", "Which outlet reported in 2021…"), not only of the event: "when they won the
@@ -293,6 +300,11 @@ class Question:
         return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
 
 
+_PERSONAL_NAME = re.compile(
+    r"\bname of the (?:[\w-]+ ){0,2}?(?:man|woman|boy|girl|child|baby|teenager|driver|pilot|victim|passenger|pedestrian"
+    r"|cyclist|worker|person|suspect|officer|nurse|doctor|firefighter|climber|swimmer|walker|resident|owner)\b",
+    re.IGNORECASE,
+)
 _REPORT_DATED = re.compile(
     r"\bas of\b[^?]*\b(?:1[89]|20)\d\d\b|\b(?:1[89]|20)\d\d(?:\s+[A-Z][\w'’]*){0,2}\s+(?:reports?|articles?|stor(?:y|ies)|coverage|pieces?)\b"
     r"|\breport(?:ed|s)?\s+in\s+(?:\w+\s+)?(?:1[89]|20)\d\d\b",

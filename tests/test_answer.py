@@ -1196,3 +1196,24 @@ def test_a_number_labelled_as_another_measure_answers_no_question_about_this_one
     }])
     answer = index.ask("What was Veltrana's profit in the second quarter of 2023?")
     assert "$412 million" in answer.text, answer.text
+
+
+def test_the_name_of_a_person_described_is_a_persons_name_near_them(tmp_path):
+    """"What is the name of the man arrested?" is answered by a first and last name said of him,
+    not by the village he is from, the road or the police force; reports often leave the name
+    out, and then the answer says the articles don't say."""
+    from rag.question import analyse
+
+    assert analyse("What was the name of the 78-year-old man airlifted from his car?").personal_name
+    assert not analyse("What was the name of the firm whose invoices he signed?").personal_name
+    index = _index_of(tmp_path, {
+        "arrest": "A man has been arrested over the dumping of 40 tonnes of waste at Ashby Fen nature reserve.\n\n"
+                  "The man, from the nearby village of Corrow, was detained on Thursday evening at a storage yard on the "
+                  "Brindle Road industrial estate, a spokeswoman for the Lindmouth District Police said.\n\n"
+                  "\"This is a site that took two decades to bring back to life,\" said Miriam Halloway, 58, the reserve's ecologist.",
+        "births": "The new Kelby birth centre opened on Monday. Its first baby, Tom Ashcroft, weighing 8lb, was born at 3am "
+                  "on Tuesday in one of the centre's ten birthing rooms.",
+    })
+    assert index.ask("What is the name of the man arrested over the Ashby Fen dumping?").abstained
+    answer = index.ask("What was the name of the first baby born at the new Kelby birth centre?")
+    assert "Tom Ashcroft" in answer.text, answer.text
