@@ -332,8 +332,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 else:
                     distance = {x: 0 if x in formed else d for x, d in distance.items()}
                 if q.personal_name:
-                    # a name far from the man the question describes is someone else's
-                    extras = [x for x in extras if distance[x] <= ASTRAY]
+                    # a name far from the man the question describes, or in a sentence that does
+                    # not describe him, is someone else's
+                    extras = [x for x in extras if distance[x] <= ASTRAY and focus & tokens]
                 # "When will it open?": a day to come before the day of the report, however precise that is
                 to_come = {x for x in extras if _placed(x, read, passage.published_date) == 1} if q.tense == "future" and passage.published_date else set()
                 s.extras = sorted(extras, key=lambda x: (x not in to_come, -strength(q.kind, x), distance[x]))
@@ -358,7 +359,7 @@ _INSTITUTION = re.compile(
     r"|Stadium|Hall|House|Church|Centre|Center|Hospital|School|College|University|Academy|Court|Police|Service|Services"
     r"|Council|Authority|Agency|Department|Office|Ministry|Trust|Group|Ltd|plc|Inc|Company|Club|FC|RFC|Board|Committee"
     r"|Party|Union|Association|Society|Foundation|Fund|Festival|Awards?|Bank|Market|Harbour|Port|River|Lake|Island|Valley"
-    r"|Hill|Reserve|Airport|Museum|Library|Theatre|Gallery|Prison|Network|Railway|Line|Fire|Rescue)$"
+    r"|Hill|Reserve|Airport|Museum|Library|Theatre|Gallery|Prison|Network|Railway|Line|Fire|Rescue|County|City|District|Borough)$"
 )
 _PLACED = re.compile(r"\b(?:of|in|at|from|on|near|to)\s*$", re.IGNORECASE)
 _REPORTING = re.compile(

@@ -1210,10 +1210,19 @@ def test_the_name_of_a_person_described_is_a_persons_name_near_them(tmp_path):
         "arrest": "A man has been arrested over the dumping of 40 tonnes of waste at Ashby Fen nature reserve.\n\n"
                   "The man, from the nearby village of Corrow, was detained on Thursday evening at a storage yard on the "
                   "Brindle Road industrial estate, a spokeswoman for the Lindmouth District Police said.\n\n"
-                  "\"This is a site that took two decades to bring back to life,\" said Miriam Halloway, 58, the reserve's ecologist.",
+                  "\"This is a site that took two decades to bring back to life,\" said Miriam Halloway, 58, the reserve's ecologist. "
+                  "Warden Tom Pryce said the reserve would reopen next week.",
         "births": "The new Kelby birth centre opened on Monday. Its first baby, Tom Ashcroft, weighing 8lb, was born at 3am "
                   "on Tuesday in one of the centre's ten birthing rooms.",
     })
     assert index.ask("What is the name of the man arrested over the Ashby Fen dumping?").abstained
+    # a name in a sentence that does not describe him at all is someone else's
+    from rag.answer import _candidates
+    from rag.retrieval import Passage
+
+    text = "Director of Emergency Management Rasmus Teague said four people remained in hospital."
+    passage = Passage("storm", "storm#0", "Storm Helka", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
+    assert _candidates(analyse("What was the name of the man killed by a falling tree during Storm Helka?"), [passage])[0].extras == []
+    assert "Rasmus Teague" in _candidates(analyse("Who said four people remained in hospital?"), [passage])[0].extras[0]
     answer = index.ask("What was the name of the first baby born at the new Kelby birth centre?")
     assert "Tom Ashcroft" in answer.text, answer.text
