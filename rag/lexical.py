@@ -59,8 +59,8 @@ _SAME_THING = (
     ("boss", "chief executive", "managing director"),
     ("resign", "quit", "step down"),
     ("discover", "uncover", "come to light"),
-    ("founded", "establish", "set up"),
-    ("worth", "value"),  # "found" alone is read as the past of "find"
+    ("founded", "establish", "set up"),  # "found" alone is read as the past of "find"
+    ("worth", "value"),
 )
 
 
