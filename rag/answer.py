@@ -222,8 +222,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     said_as, asked_as = _said_as(q)
     # the question's own words for what is said of its subject: pairs within its names ("Walking
     # Dead", "Season 11") are the subject itself, which every sentence about it repeats
-    named = set(tokenize(" ".join(q.names))) | set(q.hard)
-    echoes = {p for p in _pairs(own_words(q.text), skip=2) if not set(p) & named}
+    subject = set(tokenize(" ".join(q.names))) | set(q.hard)
+    echoes = {p for p in _pairs(own_words(q.text), skip=2) if not set(p) & subject}
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
@@ -339,7 +339,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 to_come = {x for x in extras if _placed(x, read, passage.published_date) == 1} if q.tense == "future" and passage.published_date else set()
                 s.extras = sorted(extras, key=lambda x: (x not in to_come, -strength(q.kind, x), distance[x]))
                 s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
-                if any(_pairs(_before(x, read, 5)) & echoes for x in extras):
+                if echoes and any(_pairs(_before(x, read, 5)) & echoes for x in extras):
                     s.typed += ECHO
                 s.reach = min(distance.values(), default=len(text.split()))
             else:
