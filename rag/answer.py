@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date
 
 import numpy as np
@@ -285,7 +286,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.personal_name:
                     # "the man, from the nearby village of Corrow": a lone word, or a name after
                     # "of", "in", "at" or "from", is a place, not the man's name
-                    extras = [x for x in extras if len(x.split()) > 1 and not _PLACED.search(_before(x, read, 2))
+                    extras = [x for x in extras if len(x.split()) > 1 and not _PLACE_PREPOSITION.search(_before(x, read, 2))
                               and not _INSTITUTION.search(x)]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
@@ -361,7 +362,7 @@ _INSTITUTION = re.compile(
     r"|Party|Union|Association|Society|Foundation|Fund|Festival|Awards?|Bank|Market|Harbour|Port|River|Lake|Island|Valley"
     r"|Hill|Reserve|Airport|Museum|Library|Theatre|Gallery|Prison|Network|Railway|Line|Fire|Rescue|County|City|District|Borough)$"
 )
-_PLACED = re.compile(r"\b(?:of|in|at|from|on|near|to)\s*$", re.IGNORECASE)
+_PLACE_PREPOSITION = re.compile(r"\b(?:of|in|at|from|on|near|to)\s*$", re.IGNORECASE)
 _REPORTING = re.compile(
     r"\b(?:said|say|says|saying|heard|hear|told|tell|announced?|announcement|reported|report|confirmed?|revealed?|stated?"
     r"|warned?|claimed?|added|wrote|write|testified|ruled?|ruling|decided?|decision|publish\w*|released?|statement)\b",
@@ -545,14 +546,16 @@ def _within(q: Question, extra: str, read: str, published: date | None) -> bool:
 _DETERMINERS = frozenset("the a an this that these those his her its their our my your".split())
 
 
-def _pairs(text: str, skip: int = 0) -> set[tuple[str, str]]:
+@lru_cache(maxsize=16_384)
+def _pairs(text: str, skip: int = 0) -> frozenset[tuple[str, str]]:
     """Adjacent word pairs of `text`, by stem, one of them a function word: what is said of a
     subject ("expected to", "born in"), not the subject ("women's singles"); articles and
-    possessives skipped; `skip` leading words dropped ("where is")."""
+    possessives skipped; `skip` leading words dropped ("where is"). Cached: the answerer reads
+    the words before the same answers for question after question on a topic."""
     words = [w for w in re.findall(r"[\w'’]+", text.lower())[skip:] if w not in _DETERMINERS]
     keys = [(tokenize(w) or [w])[0] for w in words]
     stop = function_words()
-    return {(a, b) for a, b, wa, wb in zip(keys, keys[1:], words, words[1:]) if (wa in stop) != (wb in stop)}
+    return frozenset((a, b) for a, b, wa, wb in zip(keys, keys[1:], words, words[1:]) if (wa in stop) != (wb in stop))
 
 
 def _focus(q: Question) -> set[str]:

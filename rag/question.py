@@ -38,6 +38,7 @@ _NUMBER_WORDS = (
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
     "million billion trillion dozen half"
 )
+_NUMBER_WORD = "|".join(_NUMBER_WORDS.split())
 
 DATE_RE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:of\s+)?\d{{4}})?\b"
@@ -54,7 +55,7 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 NUMBER_RE = re.compile(
-    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*(?:p|mm|cm|km|kg|mph|kph|ft)\b(?!\.m)|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros|cents|pence)\b)?(?:%| percent)?|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
+    rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*(?:p|mm|cm|km|kg|mph|kph|ft)\b(?!\.m)|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros|cents|pence)\b)?(?:%| percent)?|\b(?:{_NUMBER_WORD})\b",
     re.IGNORECASE,
 )
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?|\b\d{1,2}(?:\.\d{2})?\s?[ap]\.?m\b\.?", re.IGNORECASE)
@@ -62,7 +63,7 @@ _UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
 #: "three days", "several more weeks", "for a year"; not the rates "$14 million a year" or
 #: "40,000 passengers a day"
 DURATION_RE = re.compile(
-    rf"\b(?:\d+|{'|'.join(_NUMBER_WORDS.split())}|several|few)\s+(?:(?!an?\b|per\b)\w+\s+)?{_UNITS}"
+    rf"\b(?:\d+|{_NUMBER_WORD}|several|few)\s+(?:(?!an?\b|per\b)\w+\s+)?{_UNITS}"
     rf"|\b(?:for|about|almost|nearly|over|under|than|after|within|in)\s+an?\s+(?:\w+\s+)?{_UNITS}",
     re.IGNORECASE,
 )
@@ -143,7 +144,7 @@ _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost 
 #: one of its groups): an age ("How old is he?": "Falk, 61,"), a crowd ("How many people
 #: watched…?": "a crowd of 43,850", "in front of 9,000 fans", "186,000 visitors") or a margin
 #: ("By what margin did she win?": "by just 325 votes").
-_COUNT = rf"\d[\d,]*|{'|'.join(_NUMBER_WORDS.split())}"
+_COUNT = rf"\d[\d,]*|{_NUMBER_WORD}"
 _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE_RE),) + tuple(
     (re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
     (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
@@ -152,7 +153,7 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      rf"|festivalgoers|concertgoers|attendees)\b|\bin front of {_APPROX}(\d[\d,]*)\b"),
     (r"\bhow long\b.*\b(?:prison|jail\w*|gaol|sentenced?|behind bars|locked up|imprison\w*|custody)\b|\bwhat sentence\b",
      rf"\b(?:jailed|imprisoned|sentenced|locked up|detained|given|handed)\b(?:\s+[\w,]+){{0,4}}?\s+(?:for|to)\s+{_APPROX}"
-     rf"((?:\d+|{'|'.join(_NUMBER_WORDS.split())})\s+{_UNITS})|\b((?:\d+|{'|'.join(_NUMBER_WORDS.split())})\s+{_UNITS})"
+     rf"((?:{_COUNT})\s+{_UNITS})|\b((?:{_COUNT})\s+{_UNITS})"
      rf"(?:\s+and\s+\w+\s+{_UNITS})?\s+(?:in prison|in jail|behind bars|prison sentence|jail sentence|jail term|custodial)"),
     # "Which outlet said…?" is answered by whom the news was told to: "a source told Page Six",
     # "according to The Mirror"
