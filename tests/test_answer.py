@@ -99,6 +99,21 @@ def test_abstains_when_the_articles_do_not_say(seed_index, question):
     assert {int(n) for n in MARKER.findall(answer.text)} <= {c.n for c in answer.citations}
 
 
+def test_the_abstention_threshold_decides_only_whether_to_answer(seed_index, monkeypatch):
+    """eval/calibrate.py answers every question with the threshold at 0 and judges each threshold
+    on those answers, so the threshold must not change what an answer says: a list ("What are
+    their names?") or a dated answer takes only sentences that are reliable on their own."""
+    from rag import answer as A
+
+    history = [{"question": "Is Meghan going to the UK with Harry?", "answer": "No, she's staying in California."}]
+    as_shipped = seed_index.ask("What are their names?", history=history)
+    monkeypatch.setattr(A, "ABSTAIN_BELOW", 0.0)
+    answering_everything = seed_index.ask("What are their names?", history=history)
+
+    assert not as_shipped.abstained
+    assert answering_everything.text == as_shipped.text
+
+
 def test_follow_up_is_resolved_against_the_previous_question(seed_index, seed_articles):
     first = seed_index.ask(HARRY)
     as_turns = seed_index.ask("And William?", history=[{"question": HARRY, "answer": first.text}])

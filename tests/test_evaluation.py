@@ -336,3 +336,32 @@ def test_eval_can_ask_every_question_in_lower_case(seed_index_path, sample_file)
     lowered = turn.lowercased()
     assert lowered.question == "and william?" and lowered.history == (
         {"question": "when did harry last see charles?", "answer": "In February 2024."}, "who is she?")
+
+
+# ---- choosing when to abstain (eval/calibrate.py) ---------------------------------------------
+
+
+def test_calibration_prefers_questions_handled_right_to_declining_at_any_cost():
+    """Each row: answerable, right when answered, confidence. 0.57 would decline the second
+    unanswerable question too, but also two answered right: one question worse off than 0.55."""
+    calibrate = _load_eval_module("calibrate")
+    rows = [(True, True, 0.55 + i / 100) for i in range(20)] + [(False, False, 0.45), (False, False, 0.565)]
+    assert calibrate.choose({0.3: {"dev": rows}}) == (0.55, 0.3)
+    at_57 = calibrate.judged(rows, 0.57)
+    assert at_57["abstention_recall"] == 1.0 and at_57["false_abstention"] == 0.1 and at_57["handled"] == 20 / 22
+    assert calibrate.judged(rows, 0.55)["handled"] == 21 / 22
+
+
+def test_calibration_weighs_the_astray_cost_with_the_threshold():
+    """The same questions at two costs: at 0.3 the unanswerable one, answered far from the
+    question's words, falls below a threshold that declines nothing answerable."""
+    calibrate = _load_eval_module("calibrate")
+    right = [(True, True, 0.6 + i / 100) for i in range(10)]
+    runs = {0.2: {"dev": right + [(False, False, 0.62)]}, 0.3: {"dev": right + [(False, False, 0.52)]}}
+    assert calibrate.choose(runs) == (0.6, 0.3)
+
+
+def test_calibration_finds_nothing_when_every_threshold_declines_too_much():
+    calibrate = _load_eval_module("calibrate")
+    runs = {0.2: {"dev": [(True, True, 0.1), (True, True, 0.2), (False, False, 0.9)]}}
+    assert calibrate.choose(runs) is None
