@@ -155,15 +155,17 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     top.sort(key=lambda s: -s.score())
     passages = _by_evidence(passages, top)
     best = top[0]
-    confidence = _confidence(question, best) - _astray(question, best) - best.clash
-    if confidence < ABSTAIN_BELOW:
-        return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=confidence)
-    if _untold(question, best):
-        # "Her family did not give a cause": the articles don't say, and this one says so
+    confidence = _confidence(question, best) - best.clash
+    if _untold(question, best) and confidence >= ABSTAIN_BELOW:
+        # "Her family did not give a cause", "His successor has yet to be named": the articles
+        # don't say, and this one says so (it holds no answer, so it is judged before that costs)
         return Answer(
             question.text, f"{UNTOLD} {_quote(best, 1)}", (Citation(1, best.passage, best.start, best.end),),
-            abstained=True, passages=tuple(passages), confidence=confidence,
+            abstained=True, passages=tuple(passages), confidence=confidence - _astray(question, best),
         )
+    confidence -= _astray(question, best)
+    if confidence < ABSTAIN_BELOW:
+        return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=confidence)
 
     # a month or day from one source, the year from another that agrees ("April 29", "April 29, 2015")
     chosen = [_fullest(question, top, AGREE) if _month_named(question, best) else best]
@@ -343,8 +345,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if distance[x] <= ASTRAY and focus & tokens]
                 # "When will it open?": a day to come before the day of the report, however precise that is
                 to_come = {x for x in extras if _placed(x, read, passage.published_date) == 1} if q.tense == "future" and passage.published_date else set()
-                s.extras = sorted(extras, key=lambda x: (x not in to_come, -strength(q.kind, x), distance[x]))
-                s.typed = max((strength(q.kind, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
+                # "What year…?" is answered by the year nearest the asked words, however precise another date
+                s.extras = sorted(extras, key=lambda x: (x not in to_come, distance[x]) if q.year_asked else (x not in to_come, -strength(q.kind, x), distance[x]))
+                s.typed = max((_complete(q, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 if echoes and any(_pairs(_before(x, read, 5)) & echoes for x in extras):
                     s.typed += ECHO
                 s.reach = min(distance.values(), default=len(text.split()))
@@ -509,11 +512,12 @@ def _changed_by(extra: str, read: str) -> bool:
 
 
 def _opening_word(extra: str, read: str, article: str) -> bool:
-    """A lone capitalised word that opens the sentence and is a function word or one the text
-    also writes in lower case ("Both sides had chances…"): capitalised for its place, no name."""
+    """A lone capitalised word that opens a sentence (the one quoted, or the one its pronoun
+    needed before it) and is a function word or one the text also writes in lower case ("Both
+    sides had chances…", "His successor…"): capitalised for its place, no name."""
     word = extra.lower()
     return (
-        " " not in extra and read.lstrip(" \"'“‘—-").startswith(extra)
+        " " not in extra and re.search(rf"(?:^|[.!?][\"'”’]?\s+)[\"'“‘—-]*{re.escape(extra)}\b", read.lstrip()) is not None
         and (word in function_words() or re.search(rf"\b{re.escape(word)}\b", article) is not None)
     )
 
@@ -523,7 +527,9 @@ _UNTOLD = re.compile(
     r"\b(?:did|does|do|would|will|could|has|have|had|was|were|is|are)(?:n['’]t| not)(?: yet)?(?: been)?\s+(?:\w+\s+)?"
     r"(?:give|gave|given|say|said|disclose|disclosed|reveal|revealed|name|named|identify|identified|known|release|released"
     r"|specify|specified|confirm|confirmed|comment)\b|\bdeclined to (?:say|comment|give|name|disclose|reveal|identify)\b"
-    r"|\b(?:not|never) (?:been )?(?:made public|disclosed|revealed|identified)\b|\bundisclosed\b|\bunnamed\b",
+    r"|\b(?:not|never) (?:been )?(?:made public|disclosed|revealed|identified)\b|\bundisclosed\b|\bunnamed\b"
+    r"|\b(?:yet|still) to be (?:named|set|decided|announced|confirmed|agreed|appointed|chosen|disclosed|revealed|identified)\b"
+    r"|\bno (?:\w+ ){0,2}(?:has|have) (?:yet )?been (?:set|fixed|named|announced|given|agreed|decided)\b",
     re.IGNORECASE,
 )
 _KNOWN_ASKED = re.compile(r"^\W*(?:is|was|are|were|has|have|had|do|does|did)\b.*\b(?:known|said|say|named|disclosed|revealed|confirmed)\b", re.I)
@@ -568,7 +574,8 @@ def _focus(q: Question) -> set[str]:
     "revenue"), from its own words, not the context a follow-up borrowed."""
     named = set(tokenize(" ".join(q.names)))
     asked = set(tokenize(own_words(q.text)))
-    return {t for t in q.terms if t in asked and t not in named and t not in q.hard}
+    kind = {"year"} if q.year_asked else set()  # the "year" of "what year" is what is asked, not what it is about
+    return {t for t in q.terms if t in asked and t not in named and t not in q.hard and t not in kind}
 
 
 def _distances(focus: set[str], text: str, extras: list[str]) -> dict[str, int]:
@@ -722,6 +729,11 @@ def _bare(text: str) -> bool:
     return (len(text) <= 40 and not re.search(r"[a-z]{2}", DATE_RE.sub("", text))) or text.lstrip()[:1] in ("·", "•", "▪")
 
 
+def _complete(q: Question, x: str) -> float:
+    """How complete an answer to `q` the expression `x` is: a year answers "what year" whole."""
+    return 1.0 if q.year_asked and YEAR_RE.search(x) else strength(q.kind, x)
+
+
 def _restates(span: str, asked: str) -> bool:
     """True when every word of `span` is already in the question: not new information."""
     words = [w for w in re.findall(r"\w+", span.lower()) if len(w) > 1 or w.isdigit()]
@@ -765,7 +777,8 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
             # sentences always differ in wording, and their numbers count different things:
             # only dates, names and places can be told to disagree
             return []
-        confident = [s for s in confident if s.score() >= CLOSE_DATED * best.score()]
+        # "What year was it built?": a year far from the asked words is of something else
+        confident = [s for s in confident if s.score() >= CLOSE_DATED * best.score() and (s.reach <= NEAR or not q.year_asked)]
         if len({_answer_value(q, s) for s in confident}) < 2:
             return []
     else:
@@ -815,7 +828,12 @@ def _refines(said: tuple, more: tuple) -> bool:
 
 
 def _answer_value(q: Question, s: Sentence) -> str:
-    return " ".join(sorted(x.lower() for x in s.extras)) or s.text.lower()
+    """The answer `s` gives: its first answer of the asked kind. A sentence that also names
+    another date or person does not disagree for that."""
+    if not s.extras:
+        return s.text.lower()
+    year = YEAR_RE.search(s.extras[0]) if q.year_asked else None
+    return year.group() if year else canonical(q.kind, s.extras[0])
 
 
 def _distinct(s: Sentence, chosen: list[Sentence]) -> bool:
@@ -864,6 +882,8 @@ def _short_answer(q: Question, s: Sentence) -> str | None:
     of November 1998"), to lead the quotes; None when the sentence gives no month and year."""
     if q.kind is not Kind.DATE:
         return None
+    if q.year_asked:  # "What year…?": the year of the nearest answer, however precise another
+        return next((y.group() for y in map(YEAR_RE.search, s.extras) if y), None)
     # for "When will…?" only the first can lead: a day to come, if the sentence gives one
     for extra in s.extras[:1] if q.tense == "future" else sorted(s.extras, key=lambda x: -strength(q.kind, x)):
         spelled = spelled_out(extra)

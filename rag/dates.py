@@ -33,7 +33,7 @@ _RELATIVE = re.compile(
     re.IGNORECASE,
 )
 _FUTURE = re.compile(
-    r"\b(?:will|['’]ll|going to|expect(?:s|ed|ing)?|set to|due|plans?|planned|next|upcoming|coming|scheduled|ahead of"
+    r"\b(?:will|['’]ll|going to|expect(?:s|ed|ing)?|set to|(?:is|are) to|due|plans?|planned|next|upcoming|coming|scheduled|ahead of"
     r"|head(?:s|ed|ing)? (?:to|for|across|over|back)|in (?:a|an|\w+) (?:days?|weeks?|months?))\b",
     re.IGNORECASE,
 )

@@ -96,9 +96,11 @@ _FUTURE_ASKED = re.compile(
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
 _BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+_YEAR_ASKED = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
 _MONEY_ASKED = re.compile(
     r"\bhow much (?:money|cash|did|does|do|will|would|was|were|is|are|has|have)\b.*\b(?:raise|cost|pay|paid|earn|spend|spent|"
-    r"worth|fund|donat|sell|sold|charg|fine|owe|lose|lost|make|made|bring|brought|win|won)\w*|\bhow much money\b"
+    r"worth|fund|donat|sell|sold|charg|fine|owe|lose|lost|make|made|bring|brought|win|won|contribut|invest|put|"
+    r"giv|gave|grant|award|receiv|allocat|pledg|borrow|lend|lent|compensat)\w*|\bhow much money\b"
     r"|\bwhat (?:price|amount|revenue|salary|budget|profit|income|fee)\b",
     re.IGNORECASE,
 )
@@ -273,6 +275,12 @@ class Question:
         """Asks what share something is ("What proportion of the flats…?"): a level in percent,
         not a change by so many percent."""
         return self.measure is not None and re.match(r"what (?:percentage|percent|proportion|share|%)", self.measure[0], re.I) is not None
+
+    @cached_property
+    def year_asked(self) -> bool:
+        """Asks for a year ("What year was it built?", "In which year…"): a bare year is then a
+        whole answer, not a part of a date."""
+        return self.kind is Kind.DATE and _YEAR_ASKED.search(own_words(self.text)) is not None
 
     @cached_property
     def why(self) -> bool:

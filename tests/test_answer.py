@@ -1241,3 +1241,63 @@ def test_the_name_of_a_person_described_is_a_persons_name_near_them(tmp_path):
     assert "Rasmus Teague" in _candidates(analyse("Who said four people remained in hospital?"), [passage])[0].extras[0]
     answer = index.ask("What was the name of the first baby born at the new Kelby birth centre?")
     assert "Tom Ashcroft" in answer.text, answer.text
+
+
+def test_what_year_is_answered_by_the_year_near_the_asked_words(tmp_path):
+    """"What year was it built?" asks for a year: "built in 1862" answers it whole, though other
+    sentences give fuller dates of other things (a vote on Tuesday, a closure in December 2014,
+    a reopening reported years later), and the answer leads with that year."""
+    from rag.question import analyse
+
+    assert analyse("In what year was the hall built?").year_asked
+    assert not analyse("When was the hall built?").year_asked
+    index = _ingested(tmp_path, [
+        {"id": "plan", "published": "2016-04-14", "text":
+            "Harrowmere's Corn Exchange is to be restored to its Victorian glory after councillors approved a £3.8 million "
+            "rescue plan for the shuttered theatre on Tuesday.\n\nThe Corn Exchange, built in 1862 as a trading hall for the "
+            "district's grain merchants and converted into a theatre in the 1920s, has been closed since December 2014, "
+            "when part of the ceiling fell in."},
+        {"id": "reopened", "published": "2021-09-25", "text":
+            "Almost seven years after the lights went out, Harrowmere's Corn Exchange welcomed an audience once more last "
+            "night as the restored Victorian theatre staged its first performance since 2014."},
+    ])
+    answer = index.ask("What year was Harrowmere's Corn Exchange built?")
+
+    assert answer.text.startswith("1862 ["), answer.text
+    assert "Latest report" not in answer.text
+
+
+def test_a_plan_to_come_is_dated_forward():
+    """"…is to retire at the end of September", in a June report, is this September."""
+    from datetime import date
+
+    from rag.dates import annotate
+
+    said = annotate("Margaret Ollerenshaw is to retire as chief executive at the end of September.", date(2020, 6, 15))
+    assert "[September 2020]" in said
+
+
+def test_money_is_asked_by_what_is_put_in_or_given():
+    from rag.question import analyse
+
+    for asked in ("How much is the Department for Transport putting into the line?", "How much did the trust contribute?",
+                  "How much will the council invest in the scheme?", "How much was she awarded?"):
+        assert analyse(asked).money, asked
+    assert not analyse("How much did the river rise?").money
+
+
+def test_a_report_that_a_name_or_date_is_yet_to_be_given_is_the_articles_not_saying(tmp_path):
+    """"His successor has yet to be named", "No start date has been set": the articles don't
+    say, and the answer quotes the report that says so."""
+    from rag import answer as A
+
+    index = _index_of(tmp_path, {
+        "chair": "Sir Neville Garside is due to step down as chairman of Tennick Foods at the annual meeting. "
+                 "His successor has yet to be named.",
+        "site": "Work on the Kestleby flood defence scheme has not yet been funded, and no start date has been set.",
+    })
+    for asked, quoted in (("Who will replace Sir Neville Garside as chairman of Tennick Foods?", "yet to be named"),
+                          ("When will construction of the Kestleby flood defence scheme begin?", "no start date has been set")):
+        answer = index.ask(asked)
+        assert answer.abstained and answer.text.startswith(A.UNTOLD), answer.text
+        assert quoted in answer.text
