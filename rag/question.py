@@ -526,9 +526,16 @@ _KIND_RULES: tuple[tuple[Kind, str], ...] = (
 )
 
 
+_LEADING_CLAUSE = re.compile(
+    r"^(?:when|after|before|since|once|while|until|if)\b[^,?]*,\s*(?=(?:what|which|who|whom|whose|where|when|why|how)\b)"
+)
+
+
 def _kind(q: str) -> Kind:
     """The kind asked by the question's leading wh-phrase: in "What did they say when they
     left?" the question is "what", not "when"."""
+    # "When the line was approved, how long was the journey expected to take?" asks how long
+    q = _LEADING_CLAUSE.sub("", q)
     found = []
     for kind, pattern in _KIND_RULES:
         match = re.search(rf"\b(?:{pattern})\b", q)

@@ -783,6 +783,9 @@ def test_the_tense_a_question_asks_in(question, tense):
     ("What event is Harry flying to London for?", "PERSON"),
     ("Which outlet said Charles and Harry were talking again?", "PERSON"),
     ("What will a Band D household pay in council tax?", "OTHER"),
+    # a leading clause sets the scene; the question is the one after it
+    ("When the line was approved in 2018, how long was the journey expected to take?", "DURATION"),
+    ("After the merger, who ran the company?", "PERSON"),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     from rag.question import analyse
