@@ -30,7 +30,7 @@ from datetime import date
 import numpy as np
 
 from .chunking import contextualize
-from .dates import annotate, date_parts, human, side, spelled_out
+from .dates import annotate, date_parts, human, seasons_past, side, spelled_out
 from .lexical import function_words, other_words_for, said_in_other_words, tokenize
 from .question import AGE_RE, CAUSE, DATE_RE, HEAD_NOUNS, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
@@ -335,8 +335,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         # but not the score on the way ("came from 13-6 down at half-time")
                         scorelines = [m.span() for m in _SCORE.finditer(read) if not _INTERIM.match(read, m.end())]
                         formed |= {x for x in extras if any(a <= read.find(x) < b for a, b in scorelines)}
-                    # a number outside the form asked ("£38.7m" for "what was the vote?") is no nearer than far
-                    distance = {x: 0 if q.measure or x in formed else d if not q.form else max(d, NEAR + 1) for x, d in distance.items() if x in extras}
+                    # a number outside the form asked ("£38.7m" for "what was the vote?", "scored 27 goals"
+                    # for "what was the score?") is no nearer than far
+                    distance = {x: 0 if q.measure or x in formed else d if not (q.form or score_asked) else max(d, NEAR + 1)
+                                for x, d in distance.items() if x in extras}
                 else:
                     distance = {x: 0 if x in formed else d for x, d in distance.items()}
                 if q.personal_name:
@@ -610,7 +612,8 @@ def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -
     published = passage.published
     if q.years and published[:4] not in q.years:
         # a sentence that names no year tells of its report's year; "last year" names one
-        stated = set(YEAR_RE.findall(annotate(text, passage.published_date))) or {published[:4]} - {""}
+        said = set(YEAR_RE.findall(annotate(text, passage.published_date))) | seasons_past(text, passage.published_date)
+        stated = said or {published[:4]} - {""}
         if stated and not stated & set(q.years):
             return True
     stated = quarters(text) if asked_quarters else set()

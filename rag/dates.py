@@ -121,6 +121,19 @@ _PARTS = re.compile(
 )
 
 
+_LAST_SEASON = re.compile(r"\blast (summer|spring|autumn|fall)\b", re.IGNORECASE)
+_SEASON_ENDS = {"spring": 5, "summer": 8, "autumn": 11, "fall": 11}
+
+
+def seasons_past(sentence: str, published: date | None) -> set[str]:
+    """The years of the seasons the sentence calls "last": "last summer" in a June 2024 report
+    is summer 2023. Used to tell which year a sentence is about, not as an answer: a season is
+    no date."""
+    if published is None:
+        return set()
+    return {str(published.year - (published.month <= _SEASON_ENDS[m.group(1).lower()])) for m in _LAST_SEASON.finditer(sentence)}
+
+
 def date_parts(expression: str) -> tuple[int | None, int | None, int | None]:
     """(month, day, year) of the first date `expression` names, None for each part it leaves out."""
     match = _PARTS.search(expression)

@@ -1304,3 +1304,34 @@ def test_a_report_that_a_name_or_date_is_yet_to_be_given_is_the_articles_not_say
         answer = index.ask(asked)
         assert answer.abstained and answer.text.startswith(A.UNTOLD), answer.text
         assert quoted in answer.text
+
+
+def test_last_summer_is_the_year_a_sentence_is_about(tmp_path):
+    """"Last summer 64% of pupils achieved…", in a June 2024 report, is about 2023: it answers
+    "…in 2023?" though it also names 2022, and it is about no other year."""
+    from datetime import date
+
+    from rag.dates import seasons_past
+
+    assert seasons_past("Last summer the pier reopened.", date(2024, 6, 19)) == {"2023"}
+    assert seasons_past("Last summer the pier reopened.", date(2024, 10, 2)) == {"2024"}
+    index = _ingested(tmp_path, [{"id": "school", "published": "2024-06-19", "text":
+        "Easterby High School has been rated good by Ofsted, two years after inspectors said it required improvement.\n\n"
+        "Last summer 64% of pupils achieved a grade 4 or above in both English and maths at GCSE, up from 52% in 2022. "
+        "Attendance this school year is 93.4%."}])
+    answer = index.ask("What share of Easterby High pupils got at least a grade 4 in English and maths at GCSE in 2023?")
+    assert not answer.abstained and "64%" in answer.text, answer.text
+
+
+def test_a_score_is_a_scoreline_not_a_number_near_the_word():
+    """"What was the score in the final?" is answered by a scoreline ("beat Oldmere Rovers 3-1")
+    wherever it stands; "has now scored 27 goals" is a number near the word, and counts as far."""
+    from rag.answer import FAR, _candidates
+    from rag.question import analyse
+    from rag.retrieval import Passage
+
+    text = "Okonjo has now scored 27 goals this season. Town beat Oldmere Rovers 3-1 in the cup final on Saturday."
+    passage = Passage("final", "final#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, 43), (44, len(text))))
+    goals, final = _candidates(analyse("What was the score in the cup final?"), [passage])
+    assert goals.extras == ["27"] and goals.typed <= FAR
+    assert final.typed == 1.0
