@@ -274,7 +274,8 @@ class Question:
     def share(self) -> bool:
         """Asks what share something is ("What proportion of the flats…?"): a level in percent,
         not a change by so many percent."""
-        return self.measure is not None and re.match(r"what (?:percentage|percent|proportion|share|%)", self.measure[0], re.I) is not None
+        return (self.measure is not None and re.match(r"what (?:percentage|percent|proportion|share|%)", self.measure[0], re.I) is not None
+                and not re.search(r"\bby what\b", self.text, re.I))  # "By what percentage did it go up?" asks a change
 
     @cached_property
     def year_asked(self) -> bool:

@@ -934,6 +934,9 @@ def test_a_share_is_a_level_not_a_change(tmp_path):
     })
     answer = index.ask("What proportion of the Ferry Wharf flats will be affordable housing?")
     assert "35 per cent" in answer.text and "11 per cent" not in answer.text, answer.text
+    # "by what percentage" asks the size of a change
+    answer = index.ask("By what percentage did rents in Ferry Wharf go up in 2023?")
+    assert "11 per cent" in answer.text, answer.text
 
 
 def test_a_number_labelled_as_another_measure_is_no_answer(tmp_path):
