@@ -91,7 +91,7 @@ _RECENCY = re.compile(
 #: "When will…", "When is it shipping?" (the present progressive of a plan)
 _FUTURE_ASKED = re.compile(
     r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans?|scheduled|set to)\b"
-    r"|\bwhen (?:is|are)\b[^?]*?\b\w{2,}ing\b", re.I
+    r"|\bwhen (?:is|are)\b[^?]*?\b\w{2,}ing\b|\bwhen (?:does|do)\b", re.I
 )
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
 _BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)

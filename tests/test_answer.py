@@ -750,6 +750,8 @@ def test_what_asks_for_the_latest_state(question, recency):
     ("So when might they come back to the UK?", "future"),
     ("When did they last meet?", "past"),
     ("The launch got pushed back - when is it actually shipping?", "future"),
+    # "When does she take over?" asks when a scheduled thing happens, as news tells it
+    ("When does she take over?", "future"),
     ("Where is the statue?", ""),
 ])
 def test_the_tense_a_question_asks_in(question, tense):
