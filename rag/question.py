@@ -226,10 +226,25 @@ class Question:
         return direction(said)
 
     @cached_property
+    def role(self) -> str | None:
+        """The role the person asked about holds ("Which judge…?"): news names such a person
+        beside the role, and a name said otherwise is someone else's."""
+        role = _ROLE_ASKED.search(self.text) if self.kind is Kind.PERSON else None
+        return role.group(1).lower() if role else None
+
+    @cached_property
     def form(self) -> tuple[str, re.Pattern] | None:
         """The words that ask for an answer news gives in a form of its own ("how many people
         watched"), and that form ("a crowd of 43,850"); see `_FORMS`."""
-        return _asked(_FORMS, self.text) if self.kind in (Kind.NUMBER, Kind.DURATION, Kind.PERSON) else None
+        if self.kind not in (Kind.NUMBER, Kind.DURATION, Kind.PERSON):
+            return None
+        if self.role:
+            # "Which judge sentenced him?" is answered by a name given as the judge's: "Judge
+            # Catherine Olusanya", "the judge, Patricia Okafor"
+            said = re.escape(self.role)
+            return self.role, re.compile(
+                rf"\b((?i:{said})\s+({_NAME_WORDS}))|\b(?i:{said}),?\s+({_NAME_WORDS})|\b({_NAME_WORDS}),\s+the\s+(?:\w+\s+)?(?i:{said})\b")
+        return _asked(_FORMS, self.text)
 
     @cached_property
     def measure(self) -> tuple[str, re.Pattern] | None:
@@ -310,6 +325,13 @@ class Question:
         return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
 
 
+#: "Which judge…?", "What coach…?": a role news writes beside a name
+_ROLE_ASKED = re.compile(
+    r"\b(?:which|what)\s+(?:\w+\s+)?(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker"
+    r"|goalkeeper|keeper|captain|chairman|chairwoman|mayor|senator|governor|professor|prosecutor)\b",
+    re.IGNORECASE,
+)
+_NAME_WORDS = r"(?-i:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"
 _PERSONAL_NAME = re.compile(
     r"\bname of the (?:[\w-]+ ){0,2}?(?:man|woman|boy|girl|child|baby|teenager|driver|pilot|victim|passenger|pedestrian"
     r"|cyclist|worker|person|suspect|officer|nurse|doctor|firefighter|climber|swimmer|walker|resident|owner)\b",

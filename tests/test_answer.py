@@ -1340,3 +1340,23 @@ def test_a_score_is_a_scoreline_not_a_number_near_the_word():
     goals, final = _candidates(analyse("What was the score in the cup final?"), [passage])
     assert goals.extras == ["27"] and goals.typed <= FAR
     assert final.typed == 1.0
+
+
+def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
+    """"Which judge…?" asks for a person in a role, and news names such a person beside it
+    ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
+    and the court are no answer, and where no judge is named the articles don't say."""
+    from rag.question import analyse
+
+    assert analyse("Which judge sentenced him?").role == "judge"
+    assert analyse("Who sentenced him?").role is None
+    index = _index_of(tmp_path, {
+        "fraud": "Graham Pettifer, 63, of Mill Lane, Saltholme, took £86,412 from Saltholme Parish Council over six years, "
+                 "Harrowmere Crown Court heard. He was sentenced to three years and four months.\n\n"
+                 "Sentencing the former parish treasurer, Judge Catherine Olusanya told Pettifer he had betrayed the trust of a small community.",
+        "appeal": "The Duke of Sussex's trip will mark his first visit since he failed to appeal the downgrading of his "
+                  "security protection in the UK.",
+    })
+    answer = index.ask("Which judge sentenced the former Saltholme parish treasurer?")
+    assert "Olusanya" in answer.text and "Mill Lane" not in answer.text, answer.text
+    assert index.ask("Which judge ruled on the Duke of Sussex's appeal over his UK security?").abstained
