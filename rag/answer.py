@@ -155,6 +155,9 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     top.sort(key=lambda s: -s.score())
     passages = _by_evidence(passages, top)
     best = top[0]
+    if question.role and not best.typed:
+        # "Which judge…?": the best sentence that names one in that role, if any does
+        best = next((s for s in top if s.typed), best)
     confidence = _confidence(question, best) - best.clash
     if _untold(question, best) and confidence >= ABSTAIN_BELOW:
         # "Her family did not give a cause", "His successor has yet to be named": the articles

@@ -1360,3 +1360,10 @@ def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     answer = index.ask("Which judge sentenced the former Saltholme parish treasurer?")
     assert "Olusanya" in answer.text and "Mill Lane" not in answer.text, answer.text
     assert index.ask("Which judge ruled on the Duke of Sussex's appeal over his UK security?").abstained
+    # the sentence that best matches the question may name no judge; the best one that does answers
+    index = _index_of(tmp_path / "second", {
+        "appeal": "Gareth Linley, the former harbour trust finance director, was jailed for seven years at Easterby Crown "
+                  "Court in March last year for stealing £1.34 million.",
+        "trial": "A former finance director who stole from the harbour trust has been sentenced at Easterby Crown Court.\n\n"
+                 "Sentencing him, Judge Patricia Okafor said it had been a prolonged and cynical breach of trust."})
+    assert "Patricia Okafor" in index.ask("Which judge jailed Gareth Linley at Easterby Crown Court?").text
