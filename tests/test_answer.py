@@ -1107,6 +1107,14 @@ def test_pence_are_money_and_units_may_be_written_on():
     assert analyse("How much rain fell at Skelvey?").measured("97mm", " of rain")
 
 
+def test_a_number_written_as_words_is_one_number():
+    """"Eighty-five families" counts eighty-five, not eighty and five."""
+    from rag.question import Kind, typed_spans
+
+    assert typed_spans(Kind.NUMBER, '"Eighty-five families have been told their jobs are going."') == ["Eighty-five"]
+    assert typed_spans(Kind.NUMBER, "Twenty-two people were hurt in the crash.") == ["Twenty-two"]
+
+
 def test_the_year_asked_dates_the_event_unless_it_dates_the_report(tmp_path):
     """"…when they won the final in 2022" is told by the 2023 report of last year's final, not
     by whatever a 2022 report says; "as of 2022" asks what the reports of 2022 said."""
