@@ -1375,3 +1375,15 @@ def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
         "trial": "A former finance director who stole from the harbour trust has been sentenced at Easterby Crown Court.\n\n"
                  "Sentencing him, Judge Patricia Okafor said it had been a prolonged and cynical breach of trust."})
     assert "Patricia Okafor" in index.ask("Which judge jailed Gareth Linley at Easterby Crown Court?").text
+
+
+def test_a_sum_of_a_kind_of_its_own_is_said_with_its_word(tmp_path):
+    """"How much was he fined?" asks for a fine: the £86,412 he stole is no answer, and a report
+    that gives only his jail term does not say."""
+    index = _index_of(tmp_path, {"fraud":
+        "Graham Pettifer, 63, took £86,412 from Saltholme Parish Council over six years, Harrowmere Crown Court heard. "
+        "He was jailed for three years and four months for the parish council fraud."})
+    assert index.ask("How much was Graham Pettifer fined for the parish council fraud?").abstained
+    index = _index_of(tmp_path / "fined", {"fraud":
+        "Graham Pettifer, 63, who took £86,412 from Saltholme Parish Council, was fined £5,000 for the parish council fraud."})
+    assert "£5,000" in index.ask("How much was Graham Pettifer fined for the parish council fraud?").text
