@@ -235,8 +235,6 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     # Dead", "Season 11") are the subject itself, which every sentence about it repeats
     subject = set(tokenize(" ".join(q.names))) | set(q.hard)
     echoes = {p for p in _pairs(own_words(q.text), skip=2) if not set(p) & subject}
-    # a sum of a kind of its own: a fine, compensation, a salary, a fee, bail, damages
-    kind_of_money = set(tokenize(" ".join(_MONEY_KIND.findall(own_words(q.text)))))
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
@@ -322,7 +320,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     # "Turnout reached 44.8 percent" measures turnout, which the question did not ask
                     other = _other_measures(q, read)
                     extras = [x for x in extras if not any(a <= read.find(x) < b for a, b in other)]
-                    if kind_of_money and not kind_of_money & tokens:
+                    if q.sum_named and not q.sum_named & tokens:
                         # "How much was he fined?" is not answered by the £86,412 he stole
                         extras = []
                     if q.share:
@@ -746,9 +744,6 @@ def _bare(text: str) -> bool:
 def _complete(q: Question, x: str) -> float:
     """How complete an answer to `q` the expression `x` is: a year answers "what year" whole."""
     return 1.0 if q.year_asked and YEAR_RE.search(x) else strength(q.kind, x)
-
-
-_MONEY_KIND = re.compile(r"\b(?:fined?|compensation|salary|salaries|fees?|bail|damages|bonus(?:es)?|ransom|wages?|pension)\b", re.I)
 
 
 def _restates(span: str, asked: str) -> bool:

@@ -293,6 +293,13 @@ class Question:
                 and not re.search(r"\bby what\b", self.text, re.I))  # "By what percentage did it go up?" asks a change
 
     @cached_property
+    def sum_named(self) -> frozenset[str]:
+        """The kind of sum asked for, when it has a name of its own ("How much was he fined?",
+        "What was her salary?"): news says an amount of that kind with the word, and another
+        amount in the sentence ("the £86,412 he stole") is not it."""
+        return frozenset(tokenize(" ".join(_SUM_NAMED.findall(own_words(self.text)))))
+
+    @cached_property
     def year_asked(self) -> bool:
         """Asks for a year ("What year was it built?", "In which year…"): a bare year is then a
         whole answer, not a part of a date."""
@@ -325,6 +332,7 @@ class Question:
         return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
 
 
+_SUM_NAMED = re.compile(r"\b(?:fined?|compensation|salary|salaries|fees?|bail|damages|bonus(?:es)?|ransom|wages?|pension)\b", re.I)
 #: "Which judge…?", "What coach…?": a role news writes beside a name
 _ROLE_ASKED = re.compile(
     r"\b(?:which|what)\s+(?:\w+\s+)?(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker"
