@@ -61,6 +61,7 @@ _SAME_THING = (
     ("discover", "uncover", "come to light"),
     ("founded", "establish", "set up"),  # "found" alone is read as the past of "find"
     ("worth", "value"),
+    ("problem", "issue"),
 )
 
 

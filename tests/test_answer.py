@@ -1059,6 +1059,14 @@ def test_news_words_for_the_same_thing_count_as_said(tmp_path):
     })
     answer = index.ask("How was the harbour trust fraud discovered?")
     assert "auditor" in answer.text, answer.text
+    assert said_in_other_words(tokenize("What is her main problem with him?"), set(tokenize("an issue of trust"))) == {"problem"}
+    index = _index_of(tmp_path / "talks", {
+        "talks": "Talks between Mayor Ruth Calder and the Harbour Board resumed last month after a year of silence, "
+                 "aides to Calder and the board said.\n\nThere was said to be an issue of money between Calder and the "
+                 "board over the unpaid dredging bill.",
+    })
+    answer = index.ask("What is Calder's main problem with the Harbour Board?")
+    assert "money" in answer.text, answer.text
 
 
 def test_how_many_people_is_not_answered_by_money_or_a_count_of_something_else(tmp_path):
