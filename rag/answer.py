@@ -310,6 +310,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if _within(q, x, read, passage.published_date)]
                 distance = _distances(focus | other_words_for(focus, tokens), read, extras)
                 formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
+                whole = set(formed)  # an answer in the form asked is a whole one, however written ("by nine votes to two")
                 if q.kind is Kind.NUMBER:
                     # an age answers "How old…?" and nothing else; an answer in the form asked
                     # (an age, a crowd) or in the units asked is as near as the words that ask it
@@ -358,7 +359,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 to_come = {x for x in extras if _placed(x, read, passage.published_date) == 1} if q.tense == "future" and passage.published_date else set()
                 # "What year…?" is answered by the year nearest the asked words, however precise another date
                 s.extras = sorted(extras, key=lambda x: (x not in to_come, distance[x]) if q.year_asked else (x not in to_come, -strength(q.kind, x), distance[x]))
-                s.typed = max((_complete(q, x) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
+                s.typed = max(((1.0 if x in whole else _complete(q, x)) * (1.0 if distance[x] <= NEAR else FAR) for x in extras), default=0.0)
                 if echoes and any(_pairs(_before(x, read, 5)) & echoes for x in extras):
                     s.typed += ECHO
                 s.reach = min(distance.values(), default=len(text.split()))

@@ -147,6 +147,8 @@ _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost 
 #: watched…?": "a crowd of 43,850", "in front of 9,000 fans", "186,000 visitors") or a margin
 #: ("By what margin did she win?": "by just 325 votes").
 _COUNT = rf"\d[\d,]*|{_NUMBER_WORD}"
+#: a vote's tally: "passed by 27 votes to 19", "voted seven to four"
+_TALLY = rf"\b({_COUNT})\s+votes?\s+to\s+({_COUNT})\b|\bvoted\s+({_COUNT})\s*(?:-|–|to)\s*({_COUNT})\b"
 _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE_RE),) + tuple(
     (re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
     (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
@@ -163,11 +165,11 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      r"\b(?:according to|told|spoke (?:to|with)|reported by|in an interview with|speaking to)\s+(?-i:the\s+)?"
      r"(?-i:((?:The\s+)?[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*))"),
     # "What was the vote?" is answered by the tally: "passed by 27 votes to 19"
-    (r"\b(?:what|how) (?:was|were|did) the (?:final )?(?:vote|votes|tally|voting)\b",
-     rf"\b({_COUNT})\s+votes?\s+to\s+({_COUNT})\b|\bvoted\s+({_COUNT})\s*(?:-|–|to)\s*({_COUNT})\b"),
+    (r"\b(?:what|how) (?:was|were|did) the (?:final )?(?:vote|votes|tally|voting)\b", _TALLY),
+    # "By what margin did the committee back it?": "by nine votes to two" says it too
     (r"\bby (?:what|how much|how many)\b.*\b(?:win|won|lead|led|beat|margin|majority)|\bwhat (?:was |is )?(?:the |her |his |their )?"
      r"(?:winning )?margin\b",
-     rf"\bby {_APPROX}(\d[\d,.]*)|\b(?:margin|majority) of {_APPROX}(\d[\d,.]*)"),
+     rf"{_TALLY}|\bby {_APPROX}(\d[\d,.]*|{_NUMBER_WORD})\b|\b(?:margin|majority) of {_APPROX}(\d[\d,.]*|{_NUMBER_WORD})\b"),
 ))
 MONEY_RE = re.compile(r"[$£€¥]|\b\d+(?:\.\d+)?p\b(?!\.m)|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)

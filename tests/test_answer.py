@@ -1188,6 +1188,17 @@ def test_a_vote_is_answered_by_its_tally(tmp_path):
     assert "9 to 4" in answer.text, answer.text
     answer = index.ask("What was the vote on the Kelby budget?")
     assert "27 votes to 19" in answer.text, answer.text
+    # a margin is given by a tally too, in words as well as figures
+    form = analyse("By what margin did the planning committee back the scheme?").form[1]
+    assert {g for m in form.finditer("It was approved by nine votes to two.") for g in m.groups() if g} == {"nine"}
+    assert {g for m in form.finditer("Councillors voted 9 to 2.") for g in m.groups() if g} == {"9", "2"}
+    index = _index_of(tmp_path / "flood", {
+        "flood": "Eastmere's planning committee approved the Lisk Valley flood scheme on Tuesday evening by nine votes "
+                 "to two.\n\nThe project director, Martin Skelby, told the planning committee that the Lisk flood walls "
+                 "had been designed to cope with a flood of the kind expected once in every 100 years.",
+    })
+    answer = index.ask("By what margin did the planning committee back the Lisk flood scheme?")
+    assert "nine votes to two" in answer.text, answer.text
 
 
 def test_an_answer_right_after_the_questions_own_words_counts_more(seed_index):
