@@ -62,6 +62,7 @@ _SAME_THING = (
     ("founded", "establish", "set up"),  # "found" alone is read as the past of "find"
     ("worth", "value"),
     ("problem", "issue"),
+    ("birth", "born"),
 )
 
 
