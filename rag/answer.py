@@ -347,10 +347,11 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     distance = {x: 0 if q.measure or x in formed else d if not (q.form or score_asked) else max(d, NEAR + 1)
                                 for x, d in distance.items() if x in extras}
                 else:
-                    if q.role:
+                    if q.role_asked_for:
                         # "Which judge…?" is answered by a name given as a judge's, and by no other
                         extras = [x for x in extras if x in formed]
-                    distance = {x: 0 if x in formed else d for x, d in distance.items() if x in extras}
+                    # "Who is the mayor?": a name given otherwise ("Oakes was elected mayor") may answer, but less surely
+                    distance = {x: 0 if x in formed else d if not q.role else max(d, NEAR + 1) for x, d in distance.items() if x in extras}
                 if q.personal_name:
                     # a name far from the man the question describes, or in a sentence that does
                     # not describe him, is someone else's

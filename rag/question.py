@@ -229,10 +229,21 @@ class Question:
 
     @cached_property
     def role(self) -> str | None:
-        """The role the person asked about holds ("Which judge…?"): news names such a person
-        beside the role, and a name said otherwise is someone else's."""
+        """The role the person asked about holds ("Which judge…?", "Who is the mayor?"): news
+        names such a person beside the role ("the mayor, Bernard Oakes")."""
         role = _ROLE_ASKED.search(self.text) if self.kind is Kind.PERSON else None
-        return role.group(1).lower() if role else None
+        return next(r for r in role.groups() if r).lower() if role else None
+
+    @property
+    def role_asked_for(self) -> bool:
+        """The role is what the question asks for ("Which judge…?"), so only a name given as the
+        judge's answers it; "Who is the mayor?" may also be answered by "Oakes was elected mayor"."""
+        return bool(self.role) and re.search(rf"\b(?:which|what)\s+(?:\w+\s+)?{re.escape(self.role)}", self.text, re.IGNORECASE) is not None
+
+    @property
+    def holder_now(self) -> bool:
+        """Asks who holds a role now ("Who is the mayor?", "the current coach"), not who held it."""
+        return self.recency or re.search(r"\b(?:is|are)\b", self.text, re.IGNORECASE) is not None
 
     @cached_property
     def form(self) -> tuple[str, re.Pattern] | None:
@@ -244,8 +255,11 @@ class Question:
             # "Which judge sentenced him?" is answered by a name given as the judge's: "Judge
             # Catherine Olusanya", "the judge, Patricia Okafor"
             said = re.escape(self.role)
+            # "Who is the mayor?" is not answered by "the former mayor, Lydia Harcastle"
+            holds = r"(?<!former )(?<!outgoing )(?<!ex-)(?<!previous )(?<!late )" if self.holder_now else ""
             return self.role, re.compile(
-                rf"\b((?i:{said})\s+({_NAME_WORDS}))|\b(?i:{said}),?\s+({_NAME_WORDS})|\b({_NAME_WORDS}),\s+the\s+(?:\w+\s+)?(?i:{said})\b")
+                rf"\b{holds}((?i:{said})\s+({_NAME_WORDS}))|\b{holds}(?i:{said})(?:\s+of\s+(?:the\s+)?{_NAME_WORDS})?,?\s+({_NAME_WORDS})"
+                rf"|\b({_NAME_WORDS}),\s+(?:the\s+)?(?:(?!former|outgoing|ex-|previous|late)\w+\s+)?(?i:{said})\b")
         return _asked(_FORMS, self.text)
 
     @cached_property
@@ -336,9 +350,12 @@ class Question:
 
 _SUM_NAMED = re.compile(r"\b(?:fined?|compensation|salary|salaries|fees?|bail|damages|bonus(?:es)?|ransom|wages?|pension)\b", re.I)
 #: "Which judge…?", "What coach…?": a role news writes beside a name
+_ROLES = (r"(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker|goalkeeper|keeper|captain"
+          r"|chairman|chairwoman|mayor|senator|governor|professor|prosecutor|director|leader)")
+#: "Which judge…?", "Who is Eastmere's mayor?", "Who was project director…?"
 _ROLE_ASKED = re.compile(
-    r"\b(?:which|what)\s+(?:\w+\s+)?(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker"
-    r"|goalkeeper|keeper|captain|chairman|chairwoman|mayor|senator|governor|professor|prosecutor)\b",
+    rf"\b(?:which|what)\s+(?:\w+\s+)?{_ROLES}\b|\bwho\s+(?:is|was|will be|has been|became)\s+(?:now\s+)?(?:the\s+)?"
+    rf"(?:new\s+|current\s+|[\w'’-]+['’]s\s+)?(?:\w+\s+)?{_ROLES}\b",
     re.IGNORECASE,
 )
 _NAME_WORDS = r"(?-i:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"
