@@ -109,6 +109,7 @@ _MONEY_ASKED = re.compile(
 AGE_RE = re.compile(
     r"\b[A-Z][\w'’.-]*,\s(\d{1,3})\b(?=[,.;)]|\s(?:and|said|who|was|is)\b)|\b(\d{1,3}(?:,\d{3})?)[- ]years?[- ]old\b|\b[Aa]ged\s(\d{1,3})\b"
     r"|\b(?i:he|she|who) (?:is|was|turned|turns|had turned)\s(\d{1,3})\b(?!\s*(?:percent|per|%|million|years? ago))"
+    r"|\b(?i:at the age of|died at|dies at)\s(\d{1,3})\b(?![.:]\d|\s*[ap]\.?m\b)"
 )
 #: a length asked with "how long": of a road, a bridge, a line
 _LONG_THING = (

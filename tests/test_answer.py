@@ -621,6 +621,8 @@ def test_numbers_that_are_ages():
     assert ages("with their kids, Prince Archie, 6, and Princess Lilibet, 4.") == ["6", "4"]
     assert ages("a 71-year-old man, aged 71; she was 81.") == ["71", "71", "81"]
     assert ages("The boat is about 3,100 years old.") == ["3,100"]
+    assert ages("She has died at the age of 85. He died at 91 in his sleep.") == ["85", "91"]
+    assert ages("He died at 3pm; the clock stopped at 10.30.") == []
     assert ages("In 2021, 12 people were hurt; revenue was 12 percent higher; he was 3 percent down.") == []
 
 
