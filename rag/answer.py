@@ -621,11 +621,13 @@ def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -
     article from the asked year may mention others ("next year"), so its sentences never clash
     on the year."""
     published = passage.published
-    if q.years and published[:4] not in q.years:
+    # a year a follow-up borrowed from the turn before ("…approved in 2012") is context, not asked
+    asked_years = set(YEAR_RE.findall(own_words(q.text))) & set(q.years)
+    if asked_years and published[:4] not in asked_years:
         # a sentence that names no year tells of its report's year; "last year" names one
         said = set(YEAR_RE.findall(annotate(text, passage.published_date))) | seasons_past(text, passage.published_date)
         stated = said or {published[:4]} - {""}
-        if stated and not stated & set(q.years):
+        if stated and not stated & asked_years:
             return True
     stated = quarters(text) if asked_quarters else set()
     return bool(stated and not stated & asked_quarters)

@@ -1431,3 +1431,20 @@ def test_a_sum_of_a_kind_of_its_own_is_said_with_its_word(tmp_path):
     index = _index_of(tmp_path / "fined", {"fraud":
         "Graham Pettifer, 63, who took £86,412 from Saltholme Parish Council, was fined £5,000 for the parish council fraud."})
     assert "£5,000" in index.ask("How much was Graham Pettifer fined for the parish council fraud?").text
+
+
+def test_a_year_a_follow_up_borrowed_is_context_not_the_year_asked(tmp_path):
+    """After "Which councillor chaired the committee that approved the scheme in 2012?", "How old
+    was she when she died?" is not about 2012: her obituary of 2024 answers it."""
+    index = _ingested(tmp_path, [
+        {"id": "scheme", "title": "Flood scheme approved", "published": "2012-09-20", "text": "The planning committee "
+         "approved the Lisk flood scheme in 2012.\n\nThe chair of the planning committee, Councillor Agnes Threlfall, said "
+         "the decision was the most important the committee had taken."},
+        {"id": "obituary", "title": "Agnes Threlfall, 1938-2024", "published": "2024-01-19", "text": "Agnes Threlfall, who "
+         "served on Eastmere Borough Council for 41 years, has died at the age of 85.\n\nShe died peacefully on Tuesday at "
+         "the Lisk Vale Hospice."},
+    ])
+    history = [{"question": "Which councillor chaired the planning committee that approved the Lisk flood scheme in 2012?",
+                "answer": "Councillor Agnes Threlfall."}]
+    answer = index.ask("How old was she when she died?", history=history)
+    assert "85" in answer.text, answer.text
