@@ -553,7 +553,18 @@ def _untold(q: Question, s: Sentence) -> bool:
     and holds no answer of the asked kind: that is the articles not saying, unless the question
     asks whether it is known. ("…announced her death on Saturday but did not give a cause"
     still says when the death was announced.)"""
-    return not s.extras and _UNTOLD.search(s.text) is not None and not _KNOWN_ASKED.search(own_words(q.text))
+    if _KNOWN_ASKED.search(own_words(q.text)):
+        return False
+    if not s.extras:
+        return _UNTOLD.search(s.text) is not None
+    # "Alder & Finch did not disclose how much it had paid. The company will invest £9.5 million…":
+    # of two sentences quoted together (one for the other's pronoun), one may say it does not know
+    # what the question asks about while the other gives an answer of its kind about something else
+    said = [s.text[a - s.start : b - s.start] for a, b in s.parts] if len(s.parts) > 1 else []
+    answering = [part for part in said if any(x in part for x in s.extras)]
+    focus = _focus(q)
+    return any(_UNTOLD.search(part) and focus & set(tokenize(part)) for part in said if part not in answering) and not any(
+        focus & set(tokenize(part)) for part in answering)
 
 
 def _within(q: Question, extra: str, read: str, published: date | None) -> bool:

@@ -1339,6 +1339,13 @@ def test_a_report_that_a_name_or_date_is_yet_to_be_given_is_the_articles_not_say
         answer = index.ask(asked)
         assert answer.abstained and answer.text.startswith(A.UNTOLD), answer.text
         assert quoted in answer.text
+    # the sentence quoted with it for its pronoun tells of another sum: the price is still not known
+    index = _index_of(tmp_path / "site", {
+        "site": "Alder & Finch has bought the former biscuit factory on Dunmere Road. Alder & Finch did not disclose how "
+                "much it had paid for the Dunmere Road site.\n\nThe company will invest £9.5 million in refurbishing the building.",
+    })
+    answer = index.ask("How much did Alder & Finch pay for the Dunmere Road site?")
+    assert answer.abstained and answer.text.startswith(A.UNTOLD), answer.text
 
 
 def test_last_summer_is_the_year_a_sentence_is_about(tmp_path):
