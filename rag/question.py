@@ -260,7 +260,8 @@ class Question:
             holds = r"(?<!former )(?<!outgoing )(?<!ex-)(?<!previous )(?<!late )" if self.holder_now else ""
             return self.role, re.compile(
                 rf"\b{holds}((?i:{said})\s+({_NAME_WORDS}))|\b{holds}(?i:{said})(?:\s+of\s+(?:the\s+)?{_NAME_WORDS})?,?\s+({_NAME_WORDS})"
-                rf"|\b({_NAME_WORDS}),\s+(?:the\s+)?(?:(?!former|outgoing|ex-|previous|late)\w+\s+)?(?i:{said})\b")
+                rf"|\b({_NAME_WORDS}),\s+(?:who\s+(?:is|was|has been)\s+)?(?:the\s+|[\w'’&-]+['’]s\s+)?"
+                rf"(?:(?!former|outgoing|ex-|previous|late)\w+\s+)?(?i:{said})\b")
         return _asked(_FORMS, self.text)
 
     @cached_property
@@ -352,7 +353,7 @@ class Question:
 _SUM_NAMED = re.compile(r"\b(?:fined?|compensation|salary|salaries|fees?|bail|damages|bonus(?:es)?|ransom|wages?|pension)\b", re.I)
 #: "Which judge…?", "What coach…?": a role news writes beside a name
 _ROLES = (r"(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker|goalkeeper|keeper|captain"
-          r"|chairman|chairwoman|mayor|senator|governor|professor|prosecutor|director|leader)")
+          r"|chairman|chairwoman|mayor|senator|governor|professor|prosecutor|director|leader|executive)")
 #: "Which judge…?", "Who is Eastmere's mayor?", "Who was project director…?"
 _ROLE_ASKED = re.compile(
     rf"\b(?:which|what)\s+(?:\w+\s+)?{_ROLES}\b|\bwho\s+(?:is|was|will be|has been|became)\s+(?:now\s+)?(?:the\s+)?"

@@ -1418,6 +1418,10 @@ def test_who_holds_a_role_now_is_named_beside_it_and_not_as_its_former_holder(tm
     form = analyse("Who is Eastmere's mayor?").form[1]
     assert [g for m in form.finditer("The former mayor Lydia Harcastle said so, and so did the mayor, Bernard Oakes.")
             for g in m.groups() if g] == ["Bernard Oakes"]
+    form = analyse("Who is the current chief executive of Fenwick Marine?").form[1]
+    assert [g for m in form.finditer("Ines Dalgliesh, who has been Fenwick's chief executive since May, said so, and "
+                                     "Anders Holtvik, Norvane's chief executive, agreed.") for g in m.groups() if g] == [
+        "Ines Dalgliesh", "Anders Holtvik"]
     index = _ingested(tmp_path, [
         {"id": "2016", "title": "Mayor elected", "published": "2016-05-06", "text": "Lydia Harcastle has been elected mayor "
          "of Eastmere.\n\nThe outgoing mayor, Frederick Mallon, said he was proud of his record and wished Eastmere's new mayor well."},
