@@ -101,7 +101,8 @@ _MONEY_ASKED = re.compile(
     r"\bhow much (?:money|cash|did|does|do|will|would|was|were|is|are|has|have)\b.*\b(?:raise|cost|pay|paid|earn|spend|spent|"
     r"worth|fund|donat|sell|sold|charg|fine|owe|lose|lost|make|made|bring|brought|win|won|contribut|invest|put|"
     r"giv|gave|grant|award|receiv|allocat|pledg|borrow|lend|lent|compensat)\w*|\bhow much money\b"
-    r"|\bwhat (?:price|amount|revenue|salary|budget|profit|income|fee)\b",
+    r"|\bwhat (?:size of |kind of |sort of )?(?:price|amount|revenue|salary|budget|profit|income|fee|grant|pay-?off|pay-?out"
+    r"|bonus|loan|subsidy|donation|settlement|compensation)\b",
     re.IGNORECASE,
 )
 #: an age by its form: "Falk, 61, said", "a 71-year-old man", "3,100 years old", "aged 54", "Lilibet, 4." (the
@@ -628,7 +629,7 @@ HEAD_NOUNS = {
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total rise raise increase fare turnout share attendance range distance height "
                     "length depth speed weight temperature margin majority proportion percentage fraction rate % figure estimate "
-                    "toll tally count vote".split(), Kind.NUMBER),
+                    "toll tally count vote grant pay-off payoff payout pay-out bonus loan subsidy donation settlement".split(), Kind.NUMBER),
     **dict.fromkeys("sentence term".split(), Kind.DURATION),  # "What sentence did he get?"
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "

@@ -1315,11 +1315,12 @@ def test_a_plan_to_come_is_dated_forward():
     assert "[September 2020]" in said
 
 
-def test_money_is_asked_by_what_is_put_in_or_given():
+def test_money_is_asked_by_what_is_put_in_or_given_or_by_its_name():
     from rag.question import analyse
 
     for asked in ("How much is the Department for Transport putting into the line?", "How much did the trust contribute?",
-                  "How much will the council invest in the scheme?", "How much was she awarded?"):
+                  "How much will the council invest in the scheme?", "How much was she awarded?",
+                  "What pay-off did she get when she left?", "What size of grant did the company get?"):
         assert analyse(asked).money, asked
     assert not analyse("How much did the river rise?").money
 
