@@ -32,7 +32,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, seasons_past, side, spelled_out
 from .lexical import function_words, other_words_for, said_in_other_words, tokenize
-from .question import AGE_RE, CAUSE, DATE_RE, HEAD_NOUNS, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
+from .question import AGE_RE, CAUSE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen with ASTRAY_COST by `eval/calibrate.py` on the seeds,
@@ -57,7 +57,7 @@ CLOSE_DATED = 0.8  # of the best score: a report of another date this close is a
 BORROWED = 0.5  # weight of the context words a follow-up borrowed from the previous turn
 CAPTION = 0.5  # what a caption counts as an answer to a what/how/why question
 ECHO = 0.1  # what an answer right after the question's own words ("is expected to be in …") adds
-UNCAUSED = 0.5  # what a sentence that gives no reason counts as an answer to a why question
+UNFORMED = 0.5  # what a sentence that gives no reason counts as an answer to a why question, or no job to "what does she do"
 VOTED = 2  # a sentence votes for its best two answers (strongest, then nearest the asked word)
 
 
@@ -369,8 +369,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 # a photo caption ("Harry and Meghan during their interview in March 2021") names
                 # what the question names and says nothing of it
                 s.typed = min(1.0, len(new) / 4) * (CAPTION if _caption(text) else 1.0)
-                if q.why and not CAUSE.search(text):
-                    s.typed *= UNCAUSED
+                if (q.why and not CAUSE.search(text)) or (q.job and not JOB.search(text)):
+                    s.typed *= UNFORMED
             out.append(s)
     return out
 

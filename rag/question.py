@@ -332,6 +332,12 @@ class Question:
         return self.kind is Kind.OTHER and _WHY.search(own_words(self.text)) is not None
 
     @cached_property
+    def job(self) -> bool:
+        """Asks what someone does for a living: news says it beside the name ("Tomos Fairweather,
+        27, a marine engineer,"), seldom in the sentence that tells what they did."""
+        return self.kind is Kind.OTHER and _JOB_ASKED.search(own_words(self.text)) is not None
+
+    @cached_property
     def personal_name(self) -> bool:
         """Asks the name of a person the news describes ("What was the name of the man
         airlifted…?", "the name of the driver"): a first and last name answers, not a place or a
@@ -370,6 +376,20 @@ _PERSONAL_NAME = re.compile(
 _REPORT_DATED = re.compile(
     r"\bas of\b[^?]*\b(?:1[89]|20)\d\d\b|\b(?:1[89]|20)\d\d(?:\s+[A-Z][\w'’]*){0,2}\s+(?:reports?|articles?|stor(?:y|ies)|coverage|pieces?)\b"
     r"|\breport(?:ed|s)?\s+in\s+(?:\w+\s+)?(?:1[89]|20)\d\d\b",
+    re.IGNORECASE,
+)
+#: "What does she do for a living?", "What was his job before…?"
+_JOB_ASKED = re.compile(
+    r"\bdo(?:es|ing)? for a living\b|\b(?:what|which)(?:['’]s| was| is| were| are)? (?:(?:[\w-]+ ){0,2}[\w-]+['’]s |his |her |their )?(?:day )?"
+    r"(?:job|occupation|profession|line of work|trade|career)\b|\bwhat (?:does|did|do) (?:\w+ ){1,3}work as\b",
+    re.IGNORECASE,
+)
+#: how news says what someone does: "Tomos Fairweather, 27, a marine engineer,", "worked as a
+#: nurse", "the Fellside primary school teacher"
+JOB = re.compile(
+    r"(?:,|\b(?:works?|worked|working|trained|job|career|employed) as)\s+(?:\d{1,3},\s+)?(?:an?|the)\s+(?:[\w'’-]+\s+){0,4}?"
+    r"(?:\w+(?:er|or|ist|ian|ant|eon|ife|ician)|nurse|chef|pilot|cook|clerk|porter|solicitor|barrister|labourer|farmer"
+    r"|head teacher|headteacher|carer|vet|dentist|architect|journalist|politician|officer|executive|analyst)s?\b",
     re.IGNORECASE,
 )
 _WHY = re.compile(

@@ -664,6 +664,26 @@ def test_a_photo_caption_does_not_answer_what_was_said(tmp_path):
     assert "budget" in answer.text, answer.text
 
 
+def test_what_someone_does_for_a_living_is_said_beside_their_name(tmp_path):
+    """"What did she do for a living?" is answered where news says it beside her name ("the
+    Fellside primary school teacher who vanished"), not by the sentences that tell her story."""
+    from rag.question import JOB, analyse
+
+    assert analyse("What did Lena Marrish do for a living before she went missing?").job
+    assert analyse("What was Ruth Abernathy-Kwame's job before she ran for mayor?").job
+    assert not analyse("What did Lena Marrish do after she went missing?").job
+    assert JOB.search("Tomos Fairweather, 27, a marine engineer, became the youngest member")
+    assert not JOB.search("He was a member of the club.")
+    index = _index_of(tmp_path, {
+        "missing": "Lena Marrish went missing in November after a night out in Corrow, and police said her car was found "
+                   "in a lay-by.\n\nLena Marrish, the Fellside primary school teacher who vanished after the night out, "
+                   "has been found safe and well.\n\nPolice said Lena Marrish had been living in Port Callow under a "
+                   "different name before she was found.",
+    })
+    answer = index.ask("What did Lena Marrish do for a living before she went missing?")
+    assert "teacher" in answer.text, answer.text
+
+
 def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path):
     """The lead tells what happened in the question's own words; the reason comes later, marked
     as one ("because", "caused by", "failed to")."""
