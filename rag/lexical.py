@@ -63,6 +63,7 @@ _SAME_THING = (
     ("worth", "value"),
     ("problem", "issue"),
     ("birth", "born"),
+    ("deficit", "shortfall"),
 )
 
 
