@@ -32,7 +32,7 @@ import numpy as np
 from .chunking import contextualize
 from .dates import annotate, date_parts, human, seasons_past, side, spelled_out
 from .lexical import function_words, other_words_for, said_in_other_words, tokenize
-from .question import AGE_RE, CAUSE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
+from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen with ASTRAY_COST by `eval/calibrate.py` on the seeds,
@@ -290,7 +290,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     read = _SCORE.sub(lambda m: " " * len(m.group()), read)  # "won 4-3" counts nothing
                 # an amount answers "how much money", and never "how many people"
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (
-                    MONEY_RE.search(x) if q.money else not (q.counting and (MONEY_RE.search(x) or "%" in x or "percent" in x.lower())))]
+                    MONEY_RE.search(x) if q.money else not (q.counting and (CURRENCY_RE.search(x) or "%" in x or "percent" in x.lower())))]
                 if q.kind in (Kind.PERSON, Kind.PLACE):
                     extras = [x for x in extras if not _opening_word(x, read, passage.text)]
                 if q.personal_name:

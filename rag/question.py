@@ -139,7 +139,7 @@ _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?
 _PEOPLE = frozenset(
     "people ppl persons residents patients passengers fans spectators supporters visitors workers staff employees "
     "pupils students children adults teenagers men women drivers voters members officers households families "
-    "participants volunteers tourists guests customers users migrants refugees casualties victims deaths".split()
+    "participants volunteers tourists guests customers users migrants refugees casualties victims deaths viewers listeners readers subscribers audiences".split()
 )
 #: Words after a number that say nothing of what it counts.
 _NOT_COUNTED = frozenset("percent cents pence points others times years months weeks days hours minutes seconds".split())
@@ -155,8 +155,8 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
     (re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
     (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
      r"|went|go|visit\w*|turned out|in the crowd)\b",
-     rf"\b(?:crowd|attendance|audience|gate) of {_APPROX}(\d[\d,]*)|\b(\d[\d,]*) (?:fans|spectators|supporters|visitors"
-     rf"|festivalgoers|concertgoers|attendees)\b|\bin front of {_APPROX}(\d[\d,]*)\b"),
+     rf"\b(?:crowd|attendance|audience|gate) of {_APPROX}(\d[\d,]*)|\b(\d[\d,]*|\d[\d.]* (?:million|thousand)) (?:fans|spectators"
+     rf"|supporters|visitors|viewers|festivalgoers|concertgoers|attendees)\b|\bin front of {_APPROX}(\d[\d,]*)\b"),
     (r"\bhow long\b.*\b(?:prison|jail\w*|gaol|sentenced?|behind bars|locked up|imprison\w*|custody)\b|\bwhat sentence\b",
      rf"\b(?:jailed|imprisoned|sentenced|locked up|detained|given|handed)\b(?:\s+[\w,]+){{0,4}}?\s+(?:for|to)\s+{_APPROX}"
      rf"((?:{_COUNT})\s+{_UNITS})|\b((?:{_COUNT})\s+{_UNITS})"
@@ -174,6 +174,8 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      rf"{_TALLY}|\bby {_APPROX}(\d[\d,.]*|{_NUMBER_WORD})\b|\b(?:margin|majority) of {_APPROX}(\d[\d,.]*|{_NUMBER_WORD})\b"),
 ))
 MONEY_RE = re.compile(r"[$£€¥]|\b\d+(?:\.\d+)?p\b(?!\.m)|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
+#: money for certain: "7.4 million viewers" may be a count, "£7.4 million" is not
+CURRENCY_RE = re.compile(r"[$£€¥]|\b\d+(?:\.\d+)?p\b(?!\.m)|\b(?:dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
 _WH_WORDS = {

@@ -1108,6 +1108,14 @@ def test_how_many_people_is_not_answered_by_money_or_a_count_of_something_else(t
     })
     answer = index.ask("How many people died because of Storm Idris?")
     assert "three" in answer.text and "412" not in answer.text and "£21" not in answer.text, answer.text
+    # a count in millions is a count all the same, and viewers are people who watched
+    index = _index_of(tmp_path / "tv", {
+        "tv": "Harbour Lights has been renewed for a third series, the channel said, after a second series that drew "
+              "its biggest audience yet and cost £4.1 million an episode.\n\nThe second series of Harbour Lights averaged "
+              "7.4 million viewers an episode, according to figures released by the channel.",
+    })
+    answer = index.ask("On average, how many people watched each episode of Harbour Lights' second series?")
+    assert "7.4 million" in answer.text and "£4.1" not in answer.text, answer.text
 
 
 def test_the_latest_figure_is_not_an_estimate_or_offer_a_later_one_replaced(tmp_path):
