@@ -921,6 +921,9 @@ def test_the_size_of_a_change_is_not_the_latest_value(tmp_path):
     assert _superseded("35p", "The offer is 35p a share higher than the 240p proposal.")
     assert _superseded("240p", "The offer is 35p a share higher than the 240p proposal.")
     assert not _superseded("275p", "Strandline raised its offer to 275p a share.")
+    # a value with a remark on how it compares is the value: "worth £23.5 million — more than the £18 million reported"
+    assert not _superseded("£23.5 million", "It was worth £23.5 million — considerably more than the £18 million first reported.")
+    assert not _superseded("$97 million", "Reshoots pushed the budget to $97 million, up from the $85 million originally reported.")
     index = _index_of(tmp_path, {
         "deal": "The board of Halloway & Finch has agreed to a takeover by Strandline Foods after the snacks group raised its "
                 "offer to 275p a share, valuing the biscuit maker at £110m.\n\n"
