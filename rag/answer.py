@@ -469,7 +469,7 @@ _SUPERSEDED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # the size of a difference, not a value: "35p a share higher than the 240p", "£3m more than planned"
-_DIFFERENCE_AFTER = re.compile(r"^\s+(?:[\w-]+\s+){0,3}?(?:higher|lower|more|less|above|below|up|down)\s+(?:than|on|from)\b", re.IGNORECASE)
+_DIFFERENCE_AFTER = re.compile(r"^\s+(?:(?!(?:to|for|at|in|by|with|from|of)\b)[\w-]+\s+){0,3}?(?:higher|lower|more|less|above|below|up|down)\s+(?:than|on|from)\b", re.IGNORECASE)
 _SUPERSEDED_AFTER = re.compile(r"^\W*(?:\w+\s+)?(?:first|initially|originally|previously|earlier)\s+(?:reported|announced|estimated|given|stated|forecast)\b", re.IGNORECASE)
 # the value that replaced it: "has risen to 19", "now stands at"
 _UPDATED = re.compile(

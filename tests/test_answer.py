@@ -924,6 +924,7 @@ def test_the_size_of_a_change_is_not_the_latest_value(tmp_path):
     # a value with a remark on how it compares is the value: "worth £23.5 million — more than the £18 million reported"
     assert not _superseded("£23.5 million", "It was worth £23.5 million — considerably more than the £18 million first reported.")
     assert not _superseded("$97 million", "Reshoots pushed the budget to $97 million, up from the $85 million originally reported.")
+    assert not _superseded("50", "By Saturday she had played 50 shows to more than 1.1 million fans.")
     index = _index_of(tmp_path, {
         "deal": "The board of Halloway & Finch has agreed to a takeover by Strandline Foods after the snacks group raised its "
                 "offer to 275p a share, valuing the biscuit maker at £110m.\n\n"
