@@ -64,6 +64,7 @@ _SAME_THING = (
     ("problem", "issue"),
     ("birth", "born"),
     ("deficit", "shortfall"),
+    ("replace", "successor", "take over"),
 )
 
 
