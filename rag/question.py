@@ -476,8 +476,20 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
 
 def quarters(text: str) -> set[str]:
-    """The quarters and halves `text` names, as "q2" or "h1" however written ("second-quarter")."""
-    return {_quarter_key(m.group().lower()) for m in _QUARTER_RE.finditer(text)}
+    """The quarters and halves `text` names, as "q2" or "h1" however written ("second-quarter",
+    "the three months to the end of June", "the July to September quarter")."""
+    by_months = {f"q{_QUARTER_ENDS.index((m.group(1) or m.group(2)).lower()) + 1}" for m in _QUARTER_BY_MONTHS.finditer(text)}
+    by_months |= {"q1" if m.group(1).lower() == "first" else "q4" for m in _QUARTER_OF_YEAR.finditer(text)}
+    return {_quarter_key(m.group().lower()) for m in _QUARTER_RE.finditer(text)} | by_months
+
+
+_QUARTER_ENDS = ("march", "june", "september", "december")
+_QUARTER_BY_MONTHS = re.compile(
+    r"\bthree months (?:to|ended|ending|up to)(?: the end of)? (March|June|September|December)\b"
+    r"|\b(?:January|April|July|October)\s*(?:to|-|–|through)\s*(March|June|September|December)\b",
+    re.IGNORECASE,
+)
+_QUARTER_OF_YEAR = re.compile(r"\b(first|final|last) three months of (?:the year|\d{4})\b", re.IGNORECASE)
 
 
 def _quarter_key(said: str) -> str:

@@ -848,6 +848,12 @@ def test_another_quarter_than_the_one_asked_is_no_answer(tmp_path):
     assert index.ask("What was Orbis Mining's revenue in Q2 2024?").text.startswith("Revenue at Orbis")
     assert "$3.1 billion" in index.ask("What was Orbis Mining's revenue in the first quarter of 2023?").text
     assert index.ask("What was Orbis Mining's revenue in the first quarter of 2024?").abstained
+    # a quarter is also named by its months: "the July to September quarter", "the three months to the end of June"
+    from rag.question import quarters
+
+    assert quarters("in the July to September quarter of 2023") == {"q3"} == quarters("the third quarter")
+    assert quarters("the three months to the end of June") == {"q2"} and quarters("the final three months of 2024") == {"q4"}
+    assert "$4.5 billion" in index.ask("How much revenue did Orbis Mining make in the three months to the end of June 2024?").text
 
 
 def test_the_opposite_extreme_is_no_answer(tmp_path):
