@@ -183,11 +183,20 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
 _TITLE_WORDS = frozenset("king queen prince princess duke duchess president pope sir lady lord dr mr mrs ms".split())
 
 
-def _named(name: str, lowered: str) -> float:
+#: what follows a title to make it another edition of the work: a number, a subtitle word
+_EDITION = (r"(?:\s+(?:\d{1,2}|ii|iii|iv|vi)(?![\w.,:–-]|\s*[-–]\s*\d|\s+[a-z'’]+(?:\s+[a-z'’]+)?\s+\d)"  # not "Town 2 Stenfield 1"
+            r"|\s*:?\s+(?:remaster(?:ed)?|definitive|reloaded|redux|deluxe|returns|reborn|origins)\b)")
+
+
+def _named(name: str, lowered: str, asked: str = "") -> float:
     """1 when the sentence gives the name in full, 0.75 when it gives part of it: news says
     "Harry" and "Macron" after the first "Prince Harry", "Emmanuel Macron"."""
     if name in lowered:
-        return 1.0
+        # "Starfall 2" and "Starfall: Remastered" are other games than the "Starfall" asked about,
+        # unless the question names an edition itself ("When will Line 2 reopen?")
+        said = rf"(?<![\w'’]){re.escape(name)}(?![\w'’])"
+        other = re.search(said, lowered) and not re.search(rf"{said}(?!{_EDITION})", lowered) and not re.search(said + _EDITION, asked)
+        return 0.0 if other else 1.0
     words = [w for w in name.split() if w not in _TITLE_WORDS]
     if len(words) == len(name.split()) == 1 or not all(re.fullmatch(r"[^\W\d_][\w'’.-]+", w) and len(w) > 2 for w in words):
         return 0.0  # "Harry" or "Diablo 3": nothing shorter names the same one
@@ -262,7 +271,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             if _under_title(q, text, passage.title):
                 tokens |= set(tokenize(passage.title))
             lowered = _plain(text)
-            named = [_named(n, lowered) for n in q.names]
+            named = [_named(n, lowered, asked) for n in q.names]
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}

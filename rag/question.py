@@ -166,6 +166,10 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
     (r"\b(?:which|what)\s+(?:\w+\s+)?(?:outlet|newspaper|paper|tabloid|magazine|publication|broadcaster|network|channel|website|site)\b",
      r"\b(?:according to|told|spoke (?:to|with)|reported by|in an interview with|speaking to)\s+(?-i:the\s+)?"
      r"(?-i:((?:The\s+)?[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*))"),
+    # "What review score did it get?" is answered by a mark out of so many: "9/10", "eight out of ten", "four stars"
+    (r"\breview score\b|\bratings?\b|\bhow many stars\b|\b(?:score|mark)s?\s+(?:did|does|do|has|have|will|would)\b.*\b(?:give|gave|award)"
+     r"|\b(?:score|rate)d?\b.*\breview\b",
+     rf"\b(\d{{1,3}}(?:\.\d)?|{_NUMBER_WORD})\s*(?:/|out of)\s*(?:\d{{1,3}}|ten|five|a hundred)\b|\b(\d|{_NUMBER_WORD})\s+stars?\b"),
     # "What was the vote?" is answered by the tally: "passed by 27 votes to 19"
     (r"\b(?:what|how) (?:was|were|did) the (?:final )?(?:vote|votes|tally|voting)\b", _TALLY),
     # "By what margin did the committee back it?": "by nine votes to two" says it too

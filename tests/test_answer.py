@@ -1501,3 +1501,29 @@ def test_a_year_a_follow_up_borrowed_is_context_not_the_year_asked(tmp_path):
                 "answer": "Councillor Agnes Threlfall."}]
     answer = index.ask("How old was she when she died?", history=history)
     assert "85" in answer.text, answer.text
+
+
+def test_a_review_score_is_a_mark_out_of_so_many(tmp_path):
+    """"What review score did it get?" is answered by "nine out of ten" or "9/10", not by the
+    other numbers of the review (the "2" of "Starfall 2", copies sold)."""
+    from rag.question import analyse
+
+    form = analyse("What review score did Launch Weekly give the original Starfall?").form[1]
+    assert [g for m in form.finditer("It gives Starfall 2 eight out of ten. Verdict: 9/10. Four stars.") for g in m.groups() if g] == [
+        "eight", "9", "Four"]
+    assert analyse("What did Launch Weekly score Starfall 2 in its review?").form is not None
+    assert analyse("What was the score?").form is None  # a match's score, not a mark
+    # "Starfall 2" and "Starfall: Remastered" are other games than "Starfall", unless the question names one too
+    from rag.answer import _named
+
+    assert _named("starfall", "it gives starfall 2 eight out of ten") == 0 == _named("starfall", "starfall: remastered is out")
+    assert _named("starfall", "starfall has sold 6.7 million, starfall 2 8.4 million") == 1
+    assert _named("line", "line 2 will stay closed", "when will line 2 reopen?") == 1
+    assert _named("town", "town 2 stenfield 1") == 1  # a score, not a sequel
+    index = _index_of(tmp_path, {
+        "starfall": "Launch Weekly gives Starfall nine out of ten.\n\nStarfall sold 410,000 copies in its first week, "
+                    "the studio said, and Launch Weekly named it the best game of the year.",
+        "sequel": "Launch Weekly gives Starfall 2 eight out of ten.\n\nStarfall 2 sold 1.1 million copies in five days.",
+    })
+    answer = index.ask("What review score did Launch Weekly give the original Starfall?")
+    assert answer.text.startswith("Launch Weekly gives Starfall nine out of ten"), answer.text
