@@ -676,7 +676,7 @@ HEAD_NOUNS = {
                     "inventor creator successor predecessor recipient laureate candidate".split(), Kind.PERSON),
     # what a name answers: "What event…?", "Which outlet said…?", "Which TV show was she in?"
     **dict.fromkeys("company firm team club party newspaper outlet magazine channel network broadcaster show "
-                    "series programme program film movie book album song event festival award prize brand".split(), Kind.PERSON),
+                    "series programme program film movie book album song event festival award prize brand game".split(), Kind.PERSON),
 }
 
 
@@ -746,11 +746,15 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
             if len(words) == 1 and _DEMONYM.match(sentence, match.end()) and _DEMONYM_WORD.fullmatch(words[0]):
                 continue  # "the Austrian author": a nationality, not the name asked for
             if words and not all(w.strip(".,'’").lower() in _NOT_NAMES for w in words):
-                names.append(" ".join(words).strip(" .,;:"))
+                # "Starfall 2" is a title of its own, not "Starfall" (but "September 8" is a day)
+                sequel = _SEQUEL.match(sentence, match.end())
+                number = sequel.group() if sequel and words[-1].strip(".,'’").lower() not in MONTHS else ""
+                names.append(" ".join(words).strip(" .,;:") + number)
         return tuple(names)
     return ()
 
 
+_SEQUEL = re.compile(r"\s\d{1,2}(?![\w.,:%–-]|\s*[-–]\s*\d|\s+[A-Za-z'’]+(?:\s+[A-Za-z'’]+)?\s+\d)")
 #: "a US source", "the French company": where from, said as an adjective, a vaguer answer than
 #: "in Paris"
 _ATTRIBUTIVE_PLACE = re.compile(r"\b(?:U\.?S\.?A?|U\.?K\.?|EU|UAE|[A-Z][a-z]+(?:ian|ean|an|ese|ish|ch))\b")

@@ -1520,6 +1520,12 @@ def test_a_review_score_is_a_mark_out_of_so_many(tmp_path):
     assert _named("starfall", "starfall has sold 6.7 million, starfall 2 8.4 million") == 1
     assert _named("line", "line 2 will stay closed", "when will line 2 reopen?") == 1
     assert _named("town", "town 2 stenfield 1") == 1  # a score, not a sequel
+    # and "Starfall 2" is the name that answers "Which game won?", not "Starfall"
+    from rag.question import Kind, typed_spans
+
+    assert analyse("Which game won Game of the Year in 2020?").kind is Kind.PERSON
+    assert typed_spans(Kind.PERSON, "Starfall 2 was named Game of the Year on September 8.")[0] == "Starfall 2"
+    assert typed_spans(Kind.PERSON, "He arrives on September 8.") == []
     index = _index_of(tmp_path, {
         "starfall": "Launch Weekly gives Starfall nine out of ten.\n\nStarfall sold 410,000 copies in its first week, "
                     "the studio said, and Launch Weekly named it the best game of the year.",
