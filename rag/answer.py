@@ -317,7 +317,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if not _REPORTED.search(_before(x, read, 4))]
                 if q.kind is Kind.DATE and q.bounds:
                     extras = [x for x in extras if _within(q, x, read, passage.published_date)]
-                distance = _distances(focus | other_words_for(focus, tokens), read, extras)
+                # "When did Spare come out?" asks nothing of Spare but when: its name is what the answer is near
+                anchors = focus if focus - _LIGHT else focus | set(tokenize(" ".join(q.names)))
+                distance = _distances(anchors | other_words_for(anchors, tokens), read, extras)
                 formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
                 whole = set(formed)  # an answer in the form asked is a whole one, however written ("by nine votes to two")
                 if q.kind is Kind.NUMBER:
@@ -600,6 +602,10 @@ def _pairs(text: str, skip: int = 0) -> frozenset[tuple[str, str]]:
     keys = [(tokenize(w) or [w])[0] for w in words]
     stop = function_words()
     return frozenset((a, b) for a, b, wa, wb in zip(keys, keys[1:], words, words[1:]) if (wa in stop) != (wb in stop))
+
+
+#: verbs and particles that say nothing of their own ("come out", "go ahead", "take place")
+_LIGHT = frozenset(tokenize("come came go went get got take took make made do did happen happened out up off place"))
 
 
 def _focus(q: Question) -> set[str]:

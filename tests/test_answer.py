@@ -1533,3 +1533,14 @@ def test_a_review_score_is_a_mark_out_of_so_many(tmp_path):
     })
     answer = index.ask("What review score did Launch Weekly give the original Starfall?")
     assert answer.text.startswith("Launch Weekly gives Starfall nine out of ten"), answer.text
+
+
+def test_a_question_that_asks_nothing_of_its_subject_but_when_is_answered_near_its_name(tmp_path):
+    """"When did Spare come out?" asks nothing of Spare in words a report would use ("come
+    out" is no news word): the date beside the name answers it, not a date far from it."""
+    index = _index_of(tmp_path, {
+        "memoir": "In 2022 they went on to accuse the palace of bias before Harry's memoir Spare in early 2023 made a "
+                  "number of new claims.\n\nThe couple moved to California in 2020.",
+    })
+    answer = index.ask("When did Spare come out?")
+    assert not answer.abstained and "early 2023" in answer.text, answer.text
