@@ -59,7 +59,7 @@ _SAME_THING = (
     ("boss", "chief executive", "managing director"),
     ("resign", "quit", "step down"),
     ("discover", "uncover", "come to light"),
-    ("founded", "establish", "set up"),  # "found" alone is read as the past of "find"
+    ("founded", "establish", "set up", "start"),  # "found" alone is read as the past of "find"
     ("worth", "value"),
     ("problem", "issue"),
     ("birth", "born"),

@@ -1095,6 +1095,7 @@ def test_news_words_for_the_same_thing_count_as_said(tmp_path):
     assert said_in_other_words(tokenize("What was her date of birth?"), set(tokenize("She was born on August 3"))) == {"birth"}
     assert said_in_other_words(tokenize("How big was the shortfall?"), set(tokenize("a deficit of £118 million"))) == {"shortfal"}
     assert said_in_other_words(tokenize("Who replaced her?"), set(tokenize("found her successor"))) == set(tokenize("replaced"))
+    assert said_in_other_words(tokenize("Who started the company?"), set(tokenize("It was founded in 1979"))) == set(tokenize("started"))
     assert said_in_other_words(tokenize("Who took over from her?"), set(tokenize("She will be replaced by"))) == set(tokenize("took over"))
     index = _index_of(tmp_path / "talks", {
         "talks": "Talks between Mayor Ruth Calder and the Harbour Board resumed last month after a year of silence, "
