@@ -98,9 +98,9 @@ _BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+((?:1[89]|20)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
 _MONEY_ASKED = re.compile(
-    r"\bhow much (?:money|cash|did|does|do|will|would|was|were|is|are|has|have)\b.*\b(?:raise|cost|pay|paid|earn|spend|spent|"
+    r"\bhow much (?:\w+ )?(?:money|cash|did|does|do|will|would|was|were|is|are|has|have)\b.*\b(?:raise|cost|pay|paid|earn|spend|spent|"
     r"worth|fund|donat|sell|sold|charg|fine|owe|lose|lost|make|made|bring|brought|win|won|contribut|invest|put|"
-    r"giv|gave|grant|award|receiv|allocat|pledg|borrow|lend|lent|compensat)\w*|\bhow much money\b"
+    r"giv|gave|grant|award|receiv|allocat|pledg|borrow|lend|lent|compensat|offer)\w*|\bhow much (?:\w+ )?money\b"
     r"|\bwhat (?:size of |kind of |sort of )?(?:price|amount|revenue|salary|budget|profit|income|fee|grant|pay-?off|pay-?out"
     r"|bonus|loan|subsidy|donation|settlement|compensation)\b",
     re.IGNORECASE,

@@ -1362,9 +1362,11 @@ def test_money_is_asked_by_what_is_put_in_or_given_or_by_its_name():
 
     for asked in ("How much is the Department for Transport putting into the line?", "How much did the trust contribute?",
                   "How much will the council invest in the scheme?", "How much was she awarded?",
-                  "What pay-off did she get when she left?", "What size of grant did the company get?"):
+                  "What pay-off did she get when she left?", "What size of grant did the company get?",
+                  "How much reward money did the family put up?"):
         assert analyse(asked).money, asked
     assert not analyse("How much did the river rise?").money
+    assert analyse("How much reward money did the family put up?").direction == 0  # put up, not went up
 
 
 def test_a_report_that_a_name_or_date_is_yet_to_be_given_is_the_articles_not_saying(tmp_path):
