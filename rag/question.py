@@ -387,13 +387,14 @@ _REPORT_DATED = re.compile(
 #: "What does she do for a living?", "What was his job before…?"
 _JOB_ASKED = re.compile(
     r"\bdo(?:es|ing)? for a living\b|\b(?:what|which)(?:['’]s| was| is| were| are)? (?:(?:[\w-]+ ){0,2}[\w-]+['’]s |his |her |their )?(?:day )?"
-    r"(?:job|occupation|profession|line of work|trade|career)\b|\bwhat (?:does|did|do) (?:\w+ ){1,3}work as\b",
+    r"(?:job|occupation|profession|line of work|trade|career)\b|\bwhat (?:does|did|do) (?:\w+ ){1,3}work as\b"
+    r"|\b(?:what|which) (?:position|post|role)\b.*\b(?:hold|held|have|had|fill|filled)\b",
     re.IGNORECASE,
 )
 #: how news says what someone does: "Tomos Fairweather, 27, a marine engineer,", "worked as a
 #: nurse", "the Fellside primary school teacher"
 JOB = re.compile(
-    r"(?:,|\b(?:works?|worked|working|trained|job|career|employed) as)\s+(?:\d{1,3},\s+)?(?:an?|the)\s+(?:[\w'’-]+\s+){0,4}?"
+    r"(?:,|\b(?:works?|worked|working|trained|job|career|employed|served) as|\b(?:became|becomes|was made|appointed))\s*(?:\d{1,3},\s+)?(?:an?|the|its|his|her|their)\s+(?:[\w'’-]+\s+){0,4}?"
     r"(?:\w+(?:er|or|ist|ian|ant|eon|ife|ician)|nurse|chef|pilot|cook|clerk|porter|solicitor|barrister|labourer|farmer"
     r"|head teacher|headteacher|carer|vet|dentist|architect|journalist|politician|officer|executive|analyst)s?\b",
     re.IGNORECASE,

@@ -674,6 +674,8 @@ def test_what_someone_does_for_a_living_is_said_beside_their_name(tmp_path):
     assert not analyse("What did Lena Marrish do after she went missing?").job
     assert JOB.search("Tomos Fairweather, 27, a marine engineer, became the youngest member")
     assert not JOB.search("He was a member of the club.")
+    assert analyse("What position did Dorian Vell hold at the trust?").job
+    assert JOB.search("He joined the trust in 1998 and became its finance director in 2003.")
     index = _index_of(tmp_path, {
         "missing": "Lena Marrish went missing in November after a night out in Corrow, and police said her car was found "
                    "in a lay-by.\n\nLena Marrish, the Fellside primary school teacher who vanished after the night out, "
