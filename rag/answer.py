@@ -30,6 +30,7 @@ from datetime import date
 import numpy as np
 
 from .chunking import contextualize
+from .conversation import year_shift
 from .dates import annotate, date_parts, human, seasons_past, side, spelled_out
 from .lexical import function_words, other_words_for, said_in_other_words, tokenize
 from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
@@ -647,8 +648,10 @@ def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -
     article from the asked year may mention others ("next year"), so its sentences never clash
     on the year."""
     published = passage.published
-    # a year a follow-up borrowed from the turn before ("…approved in 2012") is context, not asked
-    asked_years = set(YEAR_RE.findall(own_words(q.text))) & set(q.years)
+    # a year a follow-up borrowed from the turn before ("…approved in 2012") is context, not asked,
+    # unless the follow-up moved it ("And the year before?")
+    asked = own_words(q.text)
+    asked_years = set(q.years) if year_shift(asked) else set(YEAR_RE.findall(asked)) & set(q.years)
     if asked_years and published[:4] not in asked_years:
         # a sentence that names no year tells of its report's year; "last year" names one
         said = set(YEAR_RE.findall(annotate(text, passage.published_date))) | seasons_past(text, passage.published_date)

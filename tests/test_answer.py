@@ -1549,3 +1549,18 @@ def test_a_question_that_asks_nothing_of_its_subject_but_when_is_answered_near_i
     })
     answer = index.ask("When did Spare come out?")
     assert not answer.abstained and "early 2023" in answer.text, answer.text
+
+
+def test_a_year_a_follow_up_moves_to_is_the_year_asked(tmp_path):
+    """"And the year before? Who won?" after "Who won the cup in 2023?" asks about 2022: a sentence about
+    2023 is about another year than the one asked, though the year came from the turn before."""
+    from rag.answer import _clash
+    from rag.conversation import standalone
+    from rag.question import analyse
+    from rag.retrieval import Passage
+
+    history = [{"question": "Who won the Brennick County Cup final in 2023?", "answer": "Easterby RFC won it in 2023."}]
+    q = analyse(standalone("and the year before? who won and what was the score", history))
+    passage = Passage("d", "c", "", "", "2023-04-24", "", "", 0, 0, 0.0)
+    assert _clash(q, set(), "Easterby RFC won the cup final in 2023.", passage)
+    assert not _clash(q, set(), "Porthlow RFC won the 2022 final.", passage)
