@@ -151,6 +151,10 @@ _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost 
 _COUNT = rf"\d[\d,]*|{_NUMBER_WORD}"
 #: a vote's tally: "passed by 27 votes to 19", "voted seven to four"
 _TALLY = rf"\b({_COUNT})\s+votes?\s+to\s+({_COUNT})\b|\bvoted\s+({_COUNT})\s*(?:-|–|to)\s*({_COUNT})\b"
+_PARTY = re.compile(
+    r"(?-i:((?:[A-Z][\w'’-]+\s+){0,3}(?:Party|Alliance|Democrats|Greens|Labour|Conservatives|Republicans|Coalition|Movement"
+    r"|Front|League|Independents)))\b"
+)
 _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE_RE),) + tuple(
     (re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
     (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
@@ -170,6 +174,8 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
     (r"\breview score\b|\bratings?\b|\bhow many stars\b|\b(?:score|mark)s?\s+(?:did|does|do|has|have|will|would)\b.*\b(?:give|gave|award)"
      r"|\b(?:score|rate)d?\b.*\breview\b",
      rf"\b(\d{{1,3}}(?:\.\d)?|{_NUMBER_WORD})\s*(?:/|out of)\s*(?:\d{{1,3}}|ten|five|a hundred)\b|\b(\d|{_NUMBER_WORD})\s+stars?\b"),
+    # "Which party…?" is answered by a party's name: "the Civic Alliance", "People's Party"
+    (r"\b(?:which|what)\s+(?:political\s+)?party\b", _PARTY.pattern),
     # "What was the vote?" is answered by the tally: "passed by 27 votes to 19"
     (r"\b(?:what|how) (?:was|were|did) the (?:final )?(?:vote|votes|tally|voting)\b", _TALLY),
     # "By what margin did the committee back it?": "by nine votes to two" says it too
@@ -243,10 +249,13 @@ class Question:
         return next(r for r in role.groups() if r).lower() if role else None
 
     @property
-    def role_asked_for(self) -> bool:
-        """The role is what the question asks for ("Which judge…?"), so only a name given as the
-        judge's answers it; "Who is the mayor?" may also be answered by "Oakes was elected mayor"."""
-        return bool(self.role) and re.search(rf"\b(?:which|what)\s+(?:\w+\s+)?{re.escape(self.role)}", self.text, re.IGNORECASE) is not None
+    def only_in_form(self) -> bool:
+        """The question asks for what only its form gives: "Which judge…?" a name given as the
+        judge's, "Which party…?" a party's name. ("Who is the mayor?" may also be answered by
+        "Oakes was elected mayor".)"""
+        if self.role:
+            return re.search(rf"\b(?:which|what)\s+(?:\w+\s+)?{re.escape(self.role)}", self.text, re.IGNORECASE) is not None
+        return self.form is not None and self.form[1].pattern == _PARTY.pattern
 
     @property
     def holder_now(self) -> bool:

@@ -1461,7 +1461,7 @@ def test_who_holds_a_role_now_is_named_beside_it_and_not_as_its_former_holder(tm
 
     assert analyse("Who is Eastmere's mayor?").role == "mayor"
     assert analyse("Who was project director of the flood scheme?").role == "director"
-    assert not analyse("Who is Eastmere's mayor?").role_asked_for and analyse("Which judge jailed him?").role_asked_for
+    assert not analyse("Who is Eastmere's mayor?").only_in_form and analyse("Which judge jailed him?").only_in_form
     form = analyse("Who is Eastmere's mayor?").form[1]
     assert [g for m in form.finditer("The former mayor Lydia Harcastle said so, and so did the mayor, Bernard Oakes.")
             for g in m.groups() if g] == ["Bernard Oakes"]
@@ -1477,6 +1477,23 @@ def test_who_holds_a_role_now_is_named_beside_it_and_not_as_its_former_holder(tm
     ])
     answer = index.ask("Who is Eastmere's mayor according to the most recent reports?")
     assert answer.text.find("Bernard Oakes") >= 0 and "Mallon" not in answer.text.split("Earlier")[0], answer.text
+
+
+def test_which_party_is_answered_by_a_partys_name(tmp_path):
+    """"Which party did she stand for?" is answered by "the Civic Alliance", not by the ward or
+    the town named beside her."""
+    from rag.question import analyse
+
+    q = analyse("Lydia Harcastle stood for mayor on behalf of which party?")
+    assert q.only_in_form
+    assert [g for m in q.form[1].finditer("Mrs Harcastle, standing for the Civic Alliance, ended People's Party rule in "
+                                          "Eastmere.") for g in m.groups() if g] == ["Civic Alliance", "People's Party"]
+    index = _index_of(tmp_path, {
+        "election": "Lydia Harcastle has been elected mayor of Eastmere, the first woman to win the post, after a campaign "
+                    "in Fellside and Saltbridge.\n\nMrs Harcastle, standing for the Civic Alliance, won 18,412 votes.",
+    })
+    answer = index.ask("Lydia Harcastle stood for mayor on behalf of which party?")
+    assert "Civic Alliance" in answer.text, answer.text
 
 
 def test_a_sum_of_a_kind_of_its_own_is_said_with_its_word(tmp_path):
