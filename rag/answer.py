@@ -289,7 +289,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             if q.names:
                 s.names = sum(1.0 if n in title else found for n, found in zip(q.names, named)) / len(q.names)
             if q.hard:
-                s.hard = sum(re.search(rf"\b{re.escape(h)}\b", lowered) is not None for h in q.hard) / len(q.hard)
+                # "2" of "Starfall 2" is not the 2 of "£2.88 billion"
+                s.hard = sum(re.search(rf"\b(?<![.,]){re.escape(h)}\b(?![.,]\d)", lowered) is not None for h in q.hard) / len(q.hard)
                 if passage.published[:4] in q.years:  # "per the 2021 report"
                     s.hard = max(s.hard, 0.7)
             if q.kind is not Kind.OTHER:

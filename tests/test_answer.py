@@ -1542,6 +1542,16 @@ def test_a_review_score_is_a_mark_out_of_so_many(tmp_path):
     assert _named("starfall", "starfall has sold 6.7 million, starfall 2 8.4 million") == 1
     assert _named("line", "line 2 will stay closed", "when will line 2 reopen?") == 1
     assert _named("town", "town 2 stenfield 1") == 1  # a score, not a sequel
+    # the 2 of "Starfall 2" is not the 2 of "£2.88 billion"
+    from rag.answer import _candidates
+    from rag.retrieval import Passage
+
+    def hard(question: str, text: str) -> float:
+        passage = Passage("d", "d#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
+        return _candidates(analyse(question), [passage])[0].hard
+
+    assert hard("What is the budget for Starfall 2?", "Corvane reported revenue of £2.88 billion for the quarter.") == 0
+    assert hard("What is the budget for Starfall 2?", "The budget for Starfall 2 has risen to £42 million.") == 1
     # and "Starfall 2" is the name that answers "Which game won?", not "Starfall"
     from rag.question import Kind, typed_spans
 
