@@ -73,6 +73,18 @@ class Index:
             index.store.check_model(index.settings.model)
         return index
 
+    def close(self) -> None:
+        """Give back the open files of an embedded index (also on leaving a `with` block); the
+        index stays usable and opens them again when next asked."""
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def store(self) -> Store:
         if self._store is None:

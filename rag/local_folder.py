@@ -90,6 +90,25 @@ class LocalFolder:
                 raise
         return client
 
+    @classmethod
+    def opened(cls) -> list["LocalFolder"]:
+        """Every index folder this process has opened."""
+        with cls._all_lock:
+            return list(cls._all.values())
+
+    def close(self) -> None:
+        """Give back this process's Chroma copy of the folder and its lock file (open files and
+        memory: a program that opens many indexes would run out of file descriptors). The next
+        operation on the folder opens them again; a folder a thread is using stays open."""
+        with self._state:
+            if self._users:
+                return
+            if self._client is not None:
+                self._close_client()
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
     def release(self) -> None:
         with self._state:
             self._users -= 1

@@ -115,6 +115,11 @@ class Store:
         finally:
             self._folder.release()
 
+    def close(self) -> None:
+        """Give back an embedded index's open files; the next operation opens them again."""
+        if self._folder is not None:
+            self._folder.close()
+
     # ---- opening -------------------------------------------------------------------------
 
     @classmethod

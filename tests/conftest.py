@@ -82,6 +82,19 @@ def seed_index_path(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _indexes_closed_after_each_test(tmp_path):
+    """A test's indexes give back their open files when it ends: hundreds of tests each opening
+    an index would otherwise pass the 1,024 file descriptors that select() (and so the pty
+    test) can watch."""
+    yield
+    from rag.local_folder import LocalFolder
+
+    for folder in LocalFolder.opened():
+        if folder.path.is_relative_to(tmp_path.resolve()):
+            folder.close()
+
+
 @pytest.fixture(scope="session")
 def seed_index(seed_index_path):
     from rag import Index

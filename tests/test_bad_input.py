@@ -225,3 +225,26 @@ def test_unknown_options_and_bad_settings_are_named(tmp_path, seed_index_path):
     }
     for variable, (value, message) in cases.items():
         fails(run_rag("info", *index, env={variable: value}), 2, message)
+
+
+def test_closing_an_index_gives_back_its_open_files_and_it_opens_them_again(tmp_path):
+    """A program that opens many indexes (one per user, one per test) must not run out of file
+    descriptors: `close()`, or leaving a `with` block, gives them back; the index still answers."""
+    from rag import Index
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    corpus = tmp_path / "note.txt"
+    corpus.write_text("The council approved the Harbour Quay plan on Tuesday.\n")
+    with Index.open(tmp_path / "first") as index:
+        index.ingest([corpus])
+    before = open_files()
+    for name in ("second", "third", "fourth"):
+        with Index.open(tmp_path / name) as index:
+            index.ingest([corpus])
+    assert open_files() <= before + 2
+    index = Index.open(tmp_path / "first")
+    assert "Harbour Quay" in index.search("Harbour Quay plan", k=1)[0].text
+    index.close()
+    assert "Harbour Quay" in index.search("Harbour Quay plan", k=1)[0].text
