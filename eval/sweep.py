@@ -12,7 +12,7 @@ For each question set it measures, in temporary indexes:
 It prints one table per set and writes DIR/<set>.md, DIR/<set>.json, DIR/<set>-ablations.png
 and, for the seed set, DIR/<set>-chunks.png.
 
-    python eval/sweep.py                                   # the seed set and the wire, beat, metro, ledger, gazette, tribune and dispatch sets
+    python eval/sweep.py                                   # the seed set and the eleven news development sets
     python eval/sweep.py --rgb ../shared/benchmarks/rgb    # and RGB (969 snippets: slower)
     python eval/sweep.py --grid 100:20,200:40 --sets seeds
 """
@@ -48,7 +48,7 @@ def question_sets(rgb: str | None) -> dict[str, tuple[list[Path], Path]]:
     sets = {
         "seeds": ([ROOT / "seeds"], ROOT / "eval" / "questions" / "seeds.jsonl"),
         **{name: ([ROOT / "eval" / "corpora" / name / "articles.jsonl"], ROOT / "eval" / "questions" / f"{name}.jsonl")
-           for name in ("wire", "beat", "metro", "ledger", "gazette", "tribune", "dispatch")},
+           for name in ("wire", "beat", "metro", "ledger", "gazette", "tribune", "dispatch", "courant", "post", "launch", "tattler")},
     }
     if rgb:
         folder = Path(rgb)
@@ -150,7 +150,7 @@ def plot_chunks(rows: list[dict], title: str, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Ablations and chunk-size sweep (see the module docstring).")
     parser.add_argument("--rgb", metavar="DIR", help="also run RGB from DIR/articles.jsonl and DIR/questions.jsonl")
-    parser.add_argument("--sets", default=None, help="comma-separated sets to run (seeds, wire, beat, metro, ledger, gazette, tribune, dispatch, rgb); default: all given")
+    parser.add_argument("--sets", default=None, help="comma-separated sets to run (seeds, wire, beat, metro, ledger, gazette, tribune, dispatch, courant, post, launch, tattler, rgb); default: all given")
     parser.add_argument("--grid", default=",".join(f"{t}:{o}" for t, o in DEFAULT_GRID),
                         help="chunk TOKENS:OVERLAP pairs (default %(default)s)")
     parser.add_argument("-k", "--k", type=int, default=5)
