@@ -33,7 +33,7 @@ from .chunking import contextualize
 from .conversation import year_shift
 from .dates import annotate, date_parts, human, seasons_past, side, spelled_out
 from .lexical import function_words, other_words_for, said_in_other_words, tokenize
-from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
+from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, TITLE_NUMBER, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen with ASTRAY_COST by `eval/calibrate.py` on the seeds,
@@ -185,8 +185,14 @@ _TITLE_WORDS = frozenset("king queen prince princess duke duchess president pope
 
 
 #: what follows a title to make it another edition of the work: a number, a subtitle word
-_EDITION = (r"(?:\s+(?:\d{1,2}|ii|iii|iv|vi)(?![\w.,:–-]|\s*[-–]\s*\d|\s+[a-z'’]+(?:\s+[a-z'’]+)?\s+\d)"  # not "Town 2 Stenfield 1"
-            r"|\s*:?\s+(?:remaster(?:ed)?|definitive|reloaded|redux|deluxe|returns|reborn|origins)\b)")
+_EDITION = rf"(?:{TITLE_NUMBER}|\s*:?\s+(?:remaster(?:ed)?|definitive|reloaded|redux|deluxe|returns|reborn|origins)\b)"
+
+
+@lru_cache(maxsize=1024)
+def _edition_named(name: str, asked: str) -> bool:
+    """The question names an edition of the work itself ("When will Line 2 reopen?"). Cached: it
+    is asked of every candidate sentence."""
+    return re.search(rf"(?<![\w'’]){re.escape(name)}(?![\w'’]){_EDITION}", asked) is not None
 
 
 def _named(name: str, lowered: str, asked: str = "") -> float:
@@ -196,7 +202,7 @@ def _named(name: str, lowered: str, asked: str = "") -> float:
         # "Starfall 2" and "Starfall: Remastered" are other games than the "Starfall" asked about,
         # unless the question names an edition itself ("When will Line 2 reopen?")
         said = rf"(?<![\w'’]){re.escape(name)}(?![\w'’])"
-        other = re.search(said, lowered) and not re.search(rf"{said}(?!{_EDITION})", lowered) and not re.search(said + _EDITION, asked)
+        other = re.search(said, lowered) and not re.search(rf"{said}(?!{_EDITION})", lowered) and not _edition_named(name, asked)
         return 0.0 if other else 1.0
     words = [w for w in name.split() if w not in _TITLE_WORDS]
     if len(words) == len(name.split()) == 1 or not all(re.fullmatch(r"[^\W\d_][\w'’.-]+", w) and len(w) > 2 for w in words):
@@ -234,6 +240,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     out: list[Sentence] = []
     asked = q.text.lower()
     focus = _focus(q)
+    # "When did Spare come out?" asks nothing of Spare but when: its name is what the answer is near
+    anchors = focus if focus - _LIGHT else focus | set(tokenize(" ".join(q.names)))
     asked_quarters = quarters(own_words(q.text))
     photo_asked = _PHOTO_ASKED.search(asked) is not None
     opposites = _opposites(asked)
@@ -319,8 +327,6 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if not _REPORTED.search(_before(x, read, 4))]
                 if q.kind is Kind.DATE and q.bounds:
                     extras = [x for x in extras if _within(q, x, read, passage.published_date)]
-                # "When did Spare come out?" asks nothing of Spare but when: its name is what the answer is near
-                anchors = focus if focus - _LIGHT else focus | set(tokenize(" ".join(q.names)))
                 distance = _distances(anchors | other_words_for(anchors, tokens), read, extras)
                 formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
                 whole = set(formed)  # an answer in the form asked is a whole one, however written ("by nine votes to two")
@@ -649,10 +655,7 @@ def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -
     article from the asked year may mention others ("next year"), so its sentences never clash
     on the year."""
     published = passage.published
-    # a year a follow-up borrowed from the turn before ("…approved in 2012") is context, not asked,
-    # unless the follow-up moved it ("And the year before?")
-    asked = own_words(q.text)
-    asked_years = set(q.years) if year_shift(asked) else set(YEAR_RE.findall(asked)) & set(q.years)
+    asked_years = _asked_years(q.text, q.years)
     if asked_years and published[:4] not in asked_years:
         # a sentence that names no year tells of its report's year; "last year" names one
         said = set(YEAR_RE.findall(annotate(text, passage.published_date))) | seasons_past(text, passage.published_date)
@@ -661,6 +664,15 @@ def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -
             return True
     stated = quarters(text) if asked_quarters else set()
     return bool(stated and not stated & asked_quarters)
+
+
+@lru_cache(maxsize=256)
+def _asked_years(text: str, years: tuple[str, ...]) -> frozenset[str]:
+    """The years the question asks about: a year a follow-up borrowed from the turn before
+    ("…approved in 2012") is context, unless the follow-up moved it ("And the year before?").
+    Cached: `_clash` asks it of every candidate sentence."""
+    asked = own_words(text)
+    return frozenset(years) if year_shift(asked) else frozenset(YEAR_RE.findall(asked)) & frozenset(years)
 
 
 _OPPOSITE_PAIRS = (

@@ -156,7 +156,7 @@ _PARTY = re.compile(
     r"|Front|League|Independents)))\b"
 )
 _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE_RE),) + tuple(
-    (re.compile(asked, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for asked, said in (
+    (re.compile(asked, re.IGNORECASE), said if isinstance(said, re.Pattern) else re.compile(said, re.IGNORECASE)) for asked, said in (
     (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
      r"|went|go|visit\w*|turned out|in the crowd)\b",
      rf"\b(?:crowd|attendance|audience|gate) of {_APPROX}(\d[\d,]*)|\b(\d[\d,]*|\d[\d.]* (?:million|thousand)) (?:fans|spectators"
@@ -175,7 +175,7 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      r"|\b(?:score|rate)d?\b.*\breview\b",
      rf"\b(\d{{1,3}}(?:\.\d)?|{_NUMBER_WORD})\s*(?:/|out of)\s*(?:\d{{1,3}}|ten|five|a hundred)\b|\b(\d|{_NUMBER_WORD})\s+stars?\b"),
     # "Which party…?" is answered by a party's name: "the Civic Alliance", "People's Party"
-    (r"\b(?:which|what)\s+(?:political\s+)?party\b", _PARTY.pattern),
+    (r"\b(?:which|what)\s+(?:political\s+)?party\b", _PARTY),
     # "What was the vote?" is answered by the tally: "passed by 27 votes to 19"
     (r"\b(?:what|how) (?:was|were|did) the (?:final )?(?:vote|votes|tally|voting)\b", _TALLY),
     # "By what margin did the committee back it?": "by nine votes to two" says it too
@@ -183,9 +183,10 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
      r"(?:winning )?margin\b",
      rf"{_TALLY}|\bby {_APPROX}(\d[\d,.]*|{_NUMBER_WORD})\b|\b(?:margin|majority) of {_APPROX}(\d[\d,.]*|{_NUMBER_WORD})\b"),
 ))
-MONEY_RE = re.compile(r"[$£€¥]|\b\d+(?:\.\d+)?p\b(?!\.m)|\b(?:million|billion|trillion|bn|dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
-#: money for certain: "7.4 million viewers" may be a count, "£7.4 million" is not
+#: money for certain: "£7.4 million", "212p"; "7.4 million viewers" may be a count
 CURRENCY_RE = re.compile(r"[$£€¥]|\b\d+(?:\.\d+)?p\b(?!\.m)|\b(?:dollars?|pounds?|euros?|cents?|pence|usd|gbp|eur)\b", re.IGNORECASE)
+#: money, or a sum in millions that is likely money
+MONEY_RE = re.compile(rf"{CURRENCY_RE.pattern}|\b(?:million|billion|trillion|bn)\b", re.IGNORECASE)
 _HARD_NUMBER = re.compile(r"\b(?:Q[1-4]|H[12]|\d+(?:st|nd|rd|th)|\d+(?:\.\d+)?)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(?:list|which (?:\w+ )?(?:are|were)|name (?:all|the)|what are|who are|who were|all the)\b", re.IGNORECASE)
 _WH_WORDS = {
@@ -248,14 +249,14 @@ class Question:
         role = _ROLE_ASKED.search(self.text) if self.kind is Kind.PERSON else None
         return next(r for r in role.groups() if r).lower() if role else None
 
-    @property
+    @cached_property
     def only_in_form(self) -> bool:
         """The question asks for what only its form gives: "Which judge…?" a name given as the
         judge's, "Which party…?" a party's name. ("Who is the mayor?" may also be answered by
         "Oakes was elected mayor".)"""
         if self.role:
             return re.search(rf"\b(?:which|what)\s+(?:\w+\s+)?{re.escape(self.role)}", self.text, re.IGNORECASE) is not None
-        return self.form is not None and self.form[1].pattern == _PARTY.pattern
+        return self.form is not None and self.form[1] is _PARTY
 
     @property
     def holder_now(self) -> bool:
@@ -764,7 +765,10 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
     return ()
 
 
-_SEQUEL = re.compile(r"\s\d{1,2}(?![\w.,:%–-]|\s*[-–]\s*\d|\s+[A-Za-z'’]+(?:\s+[A-Za-z'’]+)?\s+\d)")
+#: the number that makes a title another work: "Starfall 2", "Hollow Tide III" (not the score of
+#: "Town 2 Stenfield 1", nor "2.5", "2%")
+TITLE_NUMBER = r"\s+(?:\d{1,2}|ii|iii|iv|vi)(?![\w.,:%–-]|\s*[-–]\s*\d|\s+[a-z'’]+(?:\s+[a-z'’]+)?\s+\d)"
+_SEQUEL = re.compile(TITLE_NUMBER, re.IGNORECASE)
 #: "a US source", "the French company": where from, said as an adjective, a vaguer answer than
 #: "in Paris"
 _ATTRIBUTIVE_PLACE = re.compile(r"\b(?:U\.?S\.?A?|U\.?K\.?|EU|UAE|[A-Z][a-z]+(?:ian|ean|an|ese|ish|ch))\b")
