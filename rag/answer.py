@@ -51,6 +51,7 @@ EMBED_TOP = 24
 CLASH = 0.5
 NEAR, FAR = 4, 0.7  # an answer within NEAR words of what the question asks about counts fully
 ASTRAY, ASTRAY_COST = 15, 0.3  # an answer further than this from it costs this much confidence
+CLOSE_CONFIDENCE = 0.05  # of confidence: a sentence this close is as sure
 CLOSE = 0.95  # of a report's best score: sentences this close count as tied
 AGREE = 0.8  # of the best score: a sentence this close that gives the same date more fully leads
 NEWEST_SCORE = 0.6  # of the best score: a newer report this close may lead a latest-state answer
@@ -159,6 +160,11 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     if question.role and not best.typed:
         # "Which judge…?": the best sentence that names one in that role, if any does
         best = next((s for s in top if s.typed), best)
+    if best.clash:
+        # "Who won it in 2023?": a sentence about another year answers nothing; one of the year
+        # asked that answers as surely does
+        sure = _confidence(question, best) - CLOSE_CONFIDENCE
+        best = next((s for s in top if not s.clash and s.hard and s.typed >= 1 and _confidence(question, s) - _astray(question, s) >= sure), best)
     confidence = _confidence(question, best) - best.clash
     if _untold(question, best) and confidence >= ABSTAIN_BELOW:
         # "Her family did not give a cause", "His successor has yet to be named": the articles
@@ -299,7 +305,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             if q.hard:
                 # "2" of "Starfall 2" is not the 2 of "£2.88 billion"
                 s.hard = sum(re.search(rf"\b(?<![.,]){re.escape(h)}\b(?![.,]\d)", lowered) is not None for h in q.hard) / len(q.hard)
-                if passage.published[:4] in q.years:  # "per the 2021 report"
+                # "per the 2021 report"; "last year" in a 2019 report
+                if passage.published[:4] in q.years or q.years and set(YEAR_RE.findall(annotate(text, passage.published_date))) & set(q.years):
                     s.hard = max(s.hard, 0.7)
             if q.kind is not Kind.OTHER:
                 # relative dates resolved first: "in April" of a 2021 article is "April 2021"
@@ -343,6 +350,12 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     if q.sum_named and not q.sum_named & tokens:
                         # "How much was he fined?" is not answered by the £86,412 he stole
                         extras = []
+                    if q.money and not q.direction:
+                        # "What was the price tag?" is not answered by "the bill has grown by £145 million"
+                        extras = [x for x in extras if not (_before(x, read, 1).lower() == "by" and _changed_by(x, read))]
+                    if q.original:
+                        # "the original price tag" is not what it "has risen to"
+                        extras = [x for x in extras if not (_before(x, read, 1).lower() == "to" and direction(_before(x, read, 8), last=True))]
                     if q.share:
                         # "what proportion will be affordable" is not answered by "rents rose 11 per cent"
                         extras = [x for x in extras if not _changed_by(x, read)]
@@ -521,6 +534,9 @@ _LABELLED_AFTER = re.compile(
 _CLAUSE_END = re.compile(r"[;.](?:\s|$)|,\s+(?:while|whereas|but|and)\b")
 
 
+_HEADCOUNTS = frozenset("attendance crowd audience".split())
+
+
 def _other_measures(q: Question, read: str) -> list[tuple[int, int]]:
     """Where the sentence gives numbers it labels as a measure the question does not ask about:
     "Turnout was 41.2%, up from 33.8%" answers no question about a candidate's share of the
@@ -528,6 +544,8 @@ def _other_measures(q: Question, read: str) -> list[tuple[int, int]]:
     income" is profit said otherwise)."""
     def other(label: re.Match) -> bool:
         said = set(tokenize(" ".join(filter(None, label.group(1, 2)))))
+        if q.counted == "people" and label.group(2).lower() in _HEADCOUNTS:
+            return False  # "Attendance reached 44,000" says how many people came
         return HEAD_NOUNS.get(label.group(2).lower()) is Kind.NUMBER and not said & set(q.terms) and not said_in_other_words(q.terms, said)
 
     out = [(label.start(), label.end()) for label in _LABELLED_AFTER.finditer(read) if other(label)]
@@ -756,6 +774,7 @@ def _same_answer(kind: Kind, a: str, b: str) -> bool:
 # A sentence that starts by pointing back ("It was released on…") is quoted with its antecedent;
 # the "it" of "It is expected that…" or "It was not known whether…" points at nothing.
 _ANAPHOR = re.compile(
+    r"(?:(?:instead|however|meanwhile|still|now|but|and|so|yet|then|later|since then|after that),?\s+)?"
     r"(?!it(?:['’]s| is| was| has been| had been| would be| will be| seems| seemed| appears| remains)"
     r" (?:not )?(?:\w+ )?(?:expected|believed|understood|thought|said|reported|known|clear|unclear|likely|unlikely"
     r"|possible|hoped|feared|claimed|rumou?red|alleged|important|time|true|hard|difficult|easy|worth)\b)"
@@ -788,8 +807,9 @@ def _bare(text: str) -> bool:
 
 
 def _complete(q: Question, x: str) -> float:
-    """How complete an answer to `q` the expression `x` is: a year answers "what year" whole."""
-    return 1.0 if q.year_asked and YEAR_RE.search(x) else strength(q.kind, x)
+    """How complete an answer to `q` the expression `x` is: a year answers "what year" whole, and
+    a number in the units asked "how far" ("three metres" as much as "3 metres")."""
+    return 1.0 if q.year_asked and YEAR_RE.search(x) or q.measure else strength(q.kind, x)
 
 
 def _restates(span: str, asked: str) -> bool:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .lexical import function_words, tokenize
 from .question import NAME_RE, QUARTER, YEAR_RE, analyse, unpossessed
 
 Turn = dict[str, str]
@@ -75,11 +76,13 @@ def standalone(question: str, history: Sequence[Any] = ()) -> str:
     leans_back = _LEANS_BACK.search(question) or shift
     if current.names and not leans_back:
         return question
-    if len(current.terms) >= 4 and not leans_back:
+    # "How many people turned up?" says only what it asks: the words "how many" are no topic
+    if len([t for t in current.terms if t not in _ASKING and t not in function_words()]) >= 4 and not leans_back:
         return question
     return f"{question} ({_context(previous, turns[-1]['answer'], question)})"
 
 
+_ASKING = frozenset(tokenize("many much"))
 _NUMBER = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _YEARS_AWAY = re.compile(
     r"\b(?P<n>a|one|two|three|four|five|\d)\s+years?\s+(?P<way>later|after|on|earlier|before|previously|prior)\b"

@@ -90,7 +90,7 @@ _RECENCY = re.compile(
 )
 #: "When will…", "When is it shipping?" (the present progressive of a plan)
 _FUTURE_ASKED = re.compile(
-    r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans?|scheduled|set to)\b"
+    r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans? to|scheduled|set to)\b"
     r"|\bwhen (?:is|are)\b[^?]*?\b\w{2,}ing\b|\bwhen (?:does|do)\b", re.I
 )
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
@@ -102,7 +102,11 @@ _MONEY_ASKED = re.compile(
     r"worth|fund|donat|sell|sold|charg|fine|owe|lose|lost|make|made|bring|brought|win|won|contribut|invest|put|"
     r"giv|gave|grant|award|receiv|allocat|pledg|borrow|lend|lent|compensat|offer)\w*|\bhow much (?:\w+ )?money\b"
     r"|\bwhat (?:size of |kind of |sort of )?(?:price|amount|revenue|salary|budget|profit|income|fee|grant|pay-?off|pay-?out"
-    r"|bonus|loan|subsidy|donation|settlement|compensation)\b",
+    r"|bonus|loan|subsidy|donation|settlement|compensation)\b"
+    # "What's the maximum fine…?", "What was Tesla's revenue…?"
+    r"|\bwhat(?:['’]s| is| was| were| are| will be| would be)\s+(?:the |a |an |its |their |his |her |[\w'’-]+['’]s )?(?:[\w-]+ )?"
+    r"(?:price|revenue|salary|budget|profit|income|fee|fine|penalty|grant|bonus|loan|subsidy|donation|settlement|compensation"
+    r"|pay-?off|pay-?out)s?\b",
     re.IGNORECASE,
 )
 #: an age by its form: "Falk, 61, said", "a 71-year-old man", "3,100 years old", "aged 54", "Lilibet, 4." (the
@@ -240,6 +244,8 @@ class Question:
             return 0
         # "how many more jobs…?" asks a change; "how many steps … to cut the risk?" a count
         said = asked.group(1) if "much" in asked.group().lower() else " ".join(asked.group(1).split()[:1])
+        if _REACHED.search(said):
+            return 0  # "how much had the cost grown to?" asks the level it reached
         return direction(said)
 
     @cached_property
@@ -368,11 +374,18 @@ class Question:
         return _REPORT_DATED.search(own_words(self.text)) is not None
 
     @cached_property
+    def original(self) -> bool:
+        """Asks for the first figure ("the original price tag", "when first estimated"): one a change
+        led to ("has risen to £455 million") is a later one."""
+        return self.kind is Kind.NUMBER and _ORIGINAL.search(own_words(self.text)) is not None
+
+    @cached_property
     def money(self) -> bool:
         """Asks for an amount of money ("How much did it raise?"): a count or a day is no answer."""
         return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
 
 
+_ORIGINAL = re.compile(r"\b(?:original(?:ly)?|initial(?:ly)?|first (?:announced|proposed|planned|estimated|quoted|budgeted|unveiled))\b", re.I)
 _SUM_NAMED = re.compile(r"\b(?:fined?|compensation|salary|salaries|fees?|bail|damages|bonus(?:es)?|ransom|wages?|pension)\b", re.I)
 #: "Which judge…?", "What coach…?": a role news writes beside a name
 _ROLES = (r"(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker|goalkeeper|keeper|captain"
@@ -469,6 +482,8 @@ _UP = r"ris(?:e|es|en|ing)|rose|increas(?:e|ed|es|ing)|gr[eo]w(?:s|n|ing|th)?|cl
 _DOWN = r"fall(?:s|en|ing)?|fell|drop(?:s|ped|ping)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|slump(?:s|ed|ing)?|plung(?:e|ed|es|ing)|tumbl(?:e|ed|es|ing)|s[ai]nk(?:s|ing)?|down|lower|cut(?:s|ting)?|shed|lost|los(?:e|es|ing)|slid(?:e|es|ing)?|less|fewer|shorter|smaller|slower"
 _DIRECTION = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))\b", re.IGNORECASE)
 
+_REACHED = re.compile(rf"\b(?:{_UP}|{_DOWN})\s+to\W*$", re.IGNORECASE)
+
 
 def direction(text: str, last: bool = False) -> int:
     """1 when `text` (its last such word, if `last`) speaks of a rise, -1 of a fall, 0 of neither."""
@@ -492,9 +507,11 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
 def quarters(text: str) -> set[str]:
     """The quarters and halves `text` names, as "q2" or "h1" however written ("second-quarter",
-    "the three months to the end of June", "the July to September quarter")."""
+    "the three months to the end of June", "the July to September quarter"), and "year" for a
+    full year's figure."""
     by_months = {f"q{_QUARTER_ENDS.index((m.group(1) or m.group(2)).lower()) + 1}" for m in _QUARTER_BY_MONTHS.finditer(text)}
     by_months |= {"q1" if m.group(1).lower() == "first" else "q4" for m in _QUARTER_OF_YEAR.finditer(text)}
+    by_months |= {"year" for _ in _FULL_YEAR.finditer(text)}  # "full-year revenue" answers no quarter
     return {_quarter_key(m.group().lower()) for m in _QUARTER_RE.finditer(text)} | by_months
 
 
@@ -504,6 +521,7 @@ _QUARTER_BY_MONTHS = re.compile(
     r"|\b(?:January|April|July|October)\s*(?:to|-|–|through)\s*(March|June|September|December)\b",
     re.IGNORECASE,
 )
+_FULL_YEAR = re.compile(r"\bfull[\s-]year\b|\bannual (?:revenue|sales|profits?|results|turnover|losses|earnings)\b", re.IGNORECASE)
 _QUARTER_OF_YEAR = re.compile(r"\b(first|final|last) three months of (?:the year|\d{4})\b", re.IGNORECASE)
 
 
@@ -629,7 +647,7 @@ _KIND_RULES: tuple[tuple[Kind, str], ...] = (
 
 
 _LEADING_CLAUSE = re.compile(
-    r"^(?:when|after|before|since|once|while|until|if)\b[^,?]*,\s*(?=(?:what|which|who|whom|whose|where|when|why|how)\b)"
+    r"^(?:(?:back|even|just|shortly|soon|right|long)\s+)?(?:when|after|before|since|once|while|until|if)\b[^,?]*,\s*(?:\w+\s+)?(?=(?:what|which|who|whom|whose|where|when|why|how)\b)"
 )
 
 
@@ -678,7 +696,7 @@ HEAD_NOUNS = {
     **dict.fromkeys("revenue revenues price cost number amount population score salary budget worth sales profit "
                     "income value age total rise raise increase fare turnout share attendance range distance height "
                     "length depth speed weight temperature margin majority proportion percentage fraction rate % figure estimate "
-                    "toll tally count vote grant pay-off payoff payout pay-out bonus loan subsidy donation settlement".split(), Kind.NUMBER),
+                    "toll tally count crowd vote grant pay-off payoff payout pay-out bonus loan subsidy donation settlement fee fine penalty".split(), Kind.NUMBER),
     **dict.fromkeys("sentence term".split(), Kind.DURATION),  # "What sentence did he get?"
     **dict.fromkeys("location venue place city country town address".split(), Kind.PLACE),
     **dict.fromkeys("name winner director author ceo founder president champion owner leader head judge minister "

@@ -13,6 +13,7 @@ from conftest import SEEDS, run_rag
 
 from rag.chunking import sentence_spans
 from rag.corpus import Article, load
+from rag.question import analyse
 
 HARRY = "When did Harry last see Charles?"
 ANSWERABLE = [
@@ -1591,3 +1592,140 @@ def test_a_year_a_follow_up_moves_to_is_the_year_asked(tmp_path):
     passage = Passage("d", "c", "", "", "2023-04-24", "", "", 0, 0, 0.0)
     assert _clash(q, set(), "Easterby RFC won the cup final in 2023.", passage)
     assert not _clash(q, set(), "Porthlow RFC won the 2022 final.", passage)
+
+
+def _candidate(question: str, text: str, published: str = "", history=()) -> "object":
+    """The answerer's reading of the sentence of `text` that it ranks as a candidate last (the whole
+    `text` is one passage of an article published on `published`)."""
+    from rag.answer import _candidates
+    from rag.conversation import standalone
+    from rag.retrieval import Passage
+
+    passage = Passage("d", "d#0", "", "wire", published, "", text, 0, len(text), 1.0, tuple(sentence_spans(text)))
+    return _candidates(analyse(standalone(question, history)), [passage])[-1]
+
+
+def test_a_sentence_that_opens_with_instead_and_a_pronoun_is_read_with_its_antecedent():
+    """"Instead, she'll hang back in California" says where Meghan will be only with the sentence
+    before it, which names her."""
+    s = _candidate("Where will Ana Ruiz be?", "Ana Ruiz is not expected to travel to Paris. Instead, she'll stay in Lisbon with the children.")
+    assert s.text.startswith("Ana Ruiz is not expected") and "Lisbon" in s.text, s.text
+    assert s.names == 1
+
+
+def test_a_year_said_as_last_year_is_the_year_asked():
+    """"Last year's prize went to Nadia Vell" in a 2019 report is about 2018, as surely as a
+    report from 2018 would be."""
+    q = "Who won the Varga Prize in 2018?"
+    assert _candidate(q, "Last year's prize went to Nadia Vell for Winter Accounts.", "2019-11-14").hard == 0.7
+    assert _candidate(q, "This year's prize went to Odile Fenwright.", "2019-11-14").hard == 0
+
+
+def test_a_sentence_of_the_year_asked_answers_before_one_about_another_year(tmp_path):
+    """"Which team lifted the cup in 2023?": the 2019 report of a win by the same teams matches the
+    words better, but it is about 2019; the 2023 report, which answers as surely, is the answer."""
+    index = _ingested(tmp_path, [
+        {"id": "2019", "published": "2019-05-19", "text": "Fenholt United lifted the Orlen Cup for the first time on Saturday, "
+         "beating holders Brackwater Rovers 4-3 on penalties after a 1-1 draw at Hollin Park.\n\nA crowd of 40,950 watched."},
+        {"id": "2023", "published": "2023-06-10", "text": "Aldmouth's Corrin Stadium cost £262 million to build, a final audit "
+         "found.\n\nThe stadium hosted its second Orlen Cup final last month, when Fenholt United beat Brackwater Rovers 2-0 "
+         "in front of 53,400 spectators."},
+    ])
+    answer = index.ask("Which team lifted the Orlen Cup in 2023, and who did they beat?")
+    assert not answer.abstained and "2-0" in answer.text, answer.text
+
+
+def test_money_is_asked_by_its_noun_after_what_is():
+    from rag.question import Kind
+
+    for question in ("What's the maximum fine for ignoring the hosepipe ban?", "What was the original price tag for the scheme?",
+                     "What was Tesla's revenue in Q2 2020?"):
+        q = analyse(question)
+        assert q.kind is Kind.NUMBER and q.money, question
+    assert not analyse("What was the crowd at Hollin Park for the 2019 final?").money
+    assert analyse("What was the crowd at Hollin Park for the 2019 final?").kind is Kind.NUMBER
+
+
+def test_a_full_year_figure_answers_no_quarter():
+    """"The company kept its full-year revenue forecast of $17.9 billion" does not say its revenue
+    in the first quarter."""
+    from rag.question import quarters
+
+    assert quarters("It kept its full-year revenue forecast of $17.9 billion.") == {"year"}
+    assert quarters("Annual revenue rose 4 percent.") == {"year"}
+    assert quarters("The annual report was published on Monday.") == set()
+    s = _candidate("What was Veltrana's revenue in the first quarter of 2024?",
+                   "Veltrana kept its full-year revenue forecast of $17.9 billion.", "2024-07-30")
+    assert s.clash == 1
+
+
+def test_how_much_a_cost_grew_to_asks_the_level_it_reached(tmp_path):
+    assert analyse("How much had the town's population grown to?").direction == 0
+    assert analyse("How much had the town's population grown?").direction == 1
+    index = _ingested(tmp_path, [{"id": "skelt", "published": "2021-09-21", "text": "Pollution in the River Skelt has fallen "
+                                  "sharply since a clean-up programme began four years ago.\n\nHowever, the programme has become "
+                                  "more expensive. Its total cost has risen from £18 million to £23.5 million, partly because "
+                                  "of the price of steel."}])
+    answer = index.ask("By 2021, how much had the total cost of the River Skelt clean-up grown to?")
+    assert not answer.abstained and "£23.5 million" in answer.text, answer.text
+
+
+def test_the_original_figure_is_not_one_a_change_led_to(tmp_path):
+    """"What was the original price tag?" is answered neither by what the cost "has risen to" nor
+    by the size of a rise ("has grown by £145 million")."""
+    assert analyse("What was the original price tag for the line?").original
+    assert not analyse("What is the price tag for the line?").original
+    index = _index_of(tmp_path, {
+        "2016": "The cost of electrifying the Saltharrow line has risen by almost 50 per cent to £455 million, it was "
+                "revealed on Monday.\n\nA revised plan showed that completion has been pushed back to May 2019, while the "
+                "bill has grown by £145 million.",
+        "2012": "The railway between Saltharrow and Kestlebury is to be electrified in a £310 million scheme that promises "
+                "faster trains.",
+    })
+    answer = index.ask("What was the original price tag for electrifying the Saltharrow line when it was first announced?")
+    assert not answer.abstained and "£310 million" in answer.text and "£455" not in answer.text, answer.text
+
+
+def test_a_number_in_the_units_asked_is_whole_however_written(tmp_path):
+    """"three metres" answers "How far did the water rise?" as fully as "3 metres" would; "18 inches
+    in the living room" is no nearer an answer for being written in digits."""
+    from rag.answer import _complete
+
+    assert _complete(analyse("How far did the water rise?"), "three") == 1.0
+    index = _index_of(tmp_path, {
+        "storm": "The rain poured off the hills into the River Skelt, which rose by more than three metres in 12 hours and "
+                 "burst its banks in Orrinford early on Monday.\n\n\"We had 18 inches in the living room,\" one resident said.",
+    })
+    answer = index.ask("How far did the water rise in Orrinford?")
+    assert "three metres" in answer.text, answer.text
+
+
+def test_a_leading_clause_with_back_when_does_not_set_what_is_asked():
+    from rag.question import Kind
+
+    assert analyse("Back when electrification was first announced, roughly how many people rode the line?").kind is Kind.NUMBER
+    assert analyse("Even after the delay, when will it open?").kind is Kind.DATE
+
+
+def test_a_plan_as_a_noun_does_not_make_the_question_about_the_future():
+    assert analyse("After the 2019 revision of the electrification plan, what was the new completion date?").tense == "past"
+    assert analyse("When does the council plan to open the bridge?").tense == "future"
+    assert analyse("When is the bridge planned to open?").tense == "future"
+
+
+def test_attendance_counts_the_people_who_came():
+    """"Attendance reached about 44,000" says how many people came, though it labels its number; a
+    turnout still measures something other than how many members voted no."""
+    from rag.answer import _other_measures
+
+    assert _other_measures(analyse("How many people came to the festival?"), "Attendance reached about 44,000, organisers said.") == []
+    assert _other_measures(analyse("How many members voted no?"), "Turnout was 61 percent, the union said.") != []
+
+
+def test_a_follow_up_that_names_nothing_but_what_it_asks_borrows_the_earlier_turn():
+    """"How many people turned up?" has four words besides "how", none of them a topic."""
+    from rag.conversation import standalone
+
+    history = [{"question": "Where was the Meridian Dev Summit held in 2019?", "answer": "In Vesland."}]
+    assert standalone("How many people turned up?", history).startswith("How many people turned up? (Meridian Dev Summit")
+    assert standalone("How many people live in the city of Vesland today?", history) == "How many people live in the city of Vesland today?"
