@@ -342,6 +342,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     # (an age, a crowd) or in the units asked is as near as the words that ask it
                     ages = {a for m in AGE_RE.finditer(read) for a in m.groups() if a}
                     extras = [x for x in extras if (x in ages) == q.age]
+                    if q.age:
+                        # "How old was Hollis Crane?" is not answered by "Oduya, 47,"
+                        extras = [x for x in extras if x not in _ages_of_others(q.text, read)]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
                     extras = [x for x in extras if q.counts(read[read.find(x) + len(x):])]
                     # "Turnout reached 44.8 percent" measures turnout, which the question did not ask
@@ -434,6 +437,20 @@ _PLAN_DROPPED = re.compile(
     r"|originally|initially|previously|initial|original)\b",
     re.IGNORECASE,
 )
+
+
+def _ages_of_others(asked: str, read: str) -> set[str]:
+    """The ages `read` gives by a name beside them ("Oduya, 47,") when the question asks the age
+    of someone it names, and the name is not theirs."""
+    whose = _AGE_OF.search(asked)
+    if not whose or re.search(r"['’]s$", whose.group(1)):
+        return set()  # "How old is Harry's son?" asks the age of someone it does not name
+    named = set(tokenize(whose.group(1)))
+    return {m.group(1) for m in AGE_RE.finditer(read) if m.group(1) and (holder := m.group().split(",")[0]).lower() not in _TITLE_WORDS
+            and not set(tokenize(holder)) & named}
+
+
+_AGE_OF = re.compile(r"\b(?i:how old (?:is|was|will be|would be)) ([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 
 
 def _dropped(extra: str, read: str, published: str = "") -> bool:
@@ -690,7 +707,13 @@ def _asked_years(text: str, years: tuple[str, ...]) -> frozenset[str]:
     ("…approved in 2012") is context, unless the follow-up moved it ("And the year before?").
     Cached: `_clash` asks it of every candidate sentence."""
     asked = own_words(text)
-    return frozenset(years) if year_shift(asked) else frozenset(YEAR_RE.findall(asked)) & frozenset(years)
+    if year_shift(asked):
+        return frozenset(years)
+    # "(2021 Golden Pixel Awards…)": a year borrowed as part of a name is asked too
+    return frozenset(YEAR_RE.findall(asked) + _NAMED_YEAR.findall(text)) & frozenset(years)
+
+
+_NAMED_YEAR = re.compile(r"\b((?:1[89]|20)\d\d) (?=[A-Z])")
 
 
 _OPPOSITE_PAIRS = (
@@ -844,7 +867,7 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
     source leads even if an older one matched the wording better: the older report may be
     outdated. Otherwise dates are shown only when close contenders from different dates give
     different answers."""
-    confident = [s for s in ranked if s.passage.published and _confidence(q, s) >= RELIABLE and (q.kind is Kind.OTHER or s.typed > 0)]
+    confident = [s for s in ranked if s.passage.published and not s.clash and _confidence(q, s) >= RELIABLE and (q.kind is Kind.OTHER or s.typed > 0)]
     # "per the 2021 report", "as of December 2021": the reports of that year answer; "when they
     # won the final in 2022" only if the report of 2022 answers about as well as the best
     scoped = [s for s in confident if s.passage.published[:4] in q.years and (q.report_dated or s.score() >= CLOSE_DATED * best.score())]

@@ -136,7 +136,7 @@ def _context(previous: str, answer: str, question: str) -> str:
     took part secret peace summit"."""
     skip = _STOP | _STARTERS
     names = [
-        name for match in (*NAME_RE.finditer(previous), *NAME_RE.finditer(answer))
+        _dated(name, match, text) for text in (previous, answer) for match in NAME_RE.finditer(text)
         if (name := " ".join(w for w in match.group().split() if unpossessed(w.lower()) not in skip).strip(" .,;:?!"))
     ]
     words = [w for w in re.findall(r"[A-Za-z][\w'-]+", previous) if unpossessed(w.lower()) not in _STOP and len(w) > 2]
@@ -152,6 +152,15 @@ def _context(previous: str, answer: str, question: str) -> str:
     return "; ".join(part for part in (", ".join(kept_names), " ".join(kept_words)) if part)
 
 
+def _dated(name: str, match: re.Match, text: str) -> str:
+    """The name with the year that says which one it is: the "2021 Golden Pixel Awards" are not
+    those of 2022, so "Where was it held?" asks about 2021 (a year the event happened "in" is
+    only context)."""
+    year = _YEAR_BEFORE.search(text, 0, match.start())
+    return f"{year.group(1)} {name}" if year else name
+
+
+_YEAR_BEFORE = re.compile(r"\b((?:1[89]|20)\d\d)\s+$")
 _STARTERS = {"the", "he", "she", "it", "yes", "no", "reportedly", "according", "a", "an", "in", "on", "at", "as", "of", "if", "so", "but"}
 _STOP = {
     "what", "when", "where", "who", "whom", "whose", "which", "why", "how", "did", "does", "the", "and",

@@ -1729,3 +1729,48 @@ def test_a_follow_up_that_names_nothing_but_what_it_asks_borrows_the_earlier_tur
     history = [{"question": "Where was the Meridian Dev Summit held in 2019?", "answer": "In Vesland."}]
     assert standalone("How many people turned up?", history).startswith("How many people turned up? (Meridian Dev Summit")
     assert standalone("How many people live in the city of Vesland today?", history) == "How many people live in the city of Vesland today?"
+
+
+def test_a_year_that_names_the_event_a_follow_up_points_at_is_asked():
+    """"Where was it held?" after "When were the 2021 Golden Pixel Awards held?" asks about the
+    2021 awards; after "…the plan approved in 2012" a question about her death does not ask about 2012."""
+    from rag.answer import _asked_years
+    from rag.conversation import standalone
+
+    awards = analyse(standalone("Where was it held?", [{"question": "When were the 2021 Golden Pixel Awards held?", "answer": "On 11 December."}]))
+    assert "2021 Golden Pixel Awards" in awards.text and _asked_years(awards.text, awards.years) == {"2021"}
+    plan = analyse(standalone("How old was she when she died?", [{"question": "Who led the plan approved in 2012?", "answer": "Ada Finch."}]))
+    assert plan.years == ("2012",) and _asked_years(plan.text, plan.years) == frozenset()
+
+
+def test_an_age_beside_another_name_is_not_the_age_asked(tmp_path):
+    """"How old was Hollis Crane when he retired?" is not answered by "Oduya, 47,", the age of the
+    woman who succeeds him; "How old is Harry's son?" may be answered by "Archie, 6,"."""
+    from rag.answer import _ages_of_others
+
+    assert _ages_of_others("How old was Hollis Crane when he retired?", "Oduya, 47, will take up the post.") == {"47"}
+    assert _ages_of_others("How old was Hollis Crane when he retired?", "Crane, 68, said he was proud.") == set()
+    assert _ages_of_others("How old is Harry's son?", "Archie, 6, lives in California.") == set()
+    index = _index_of(tmp_path, {
+        "varga": "The Varga Foundation has appointed Maren Oduya as its new director, succeeding Hollis Crane, who retires at "
+                 "the end of May after fourteen years.\n\nOduya, 47, will take up the post on 1 June, the foundation said.",
+    })
+    answer = index.ask("How old was Hollis Crane when he retired from the Varga Foundation?")
+    assert "47" not in answer.text, answer.text
+
+
+def test_a_report_about_another_year_does_not_lead_as_the_latest():
+    """"Who won the 2020 final?": a 2022 report of the 2021 final is newer and names a winner, but
+    it is about another year, so it is no contender for the latest answer."""
+    from rag.answer import Sentence, _by_date
+    from rag.retrieval import Passage
+
+    def said(published: str, text: str, clash: float) -> Sentence:
+        passage = Passage(published, published, "", "wire", published, "", text, 0, len(text), 1.0)
+        return Sentence(passage, 0, 0, len(text), text, terms=1.0, names=1.0, hard=1.0, typed=1.0, context=1.0, cosine=0.8,
+                        clash=clash, extras=[text.split(" won by ")[-1].split(",")[0]])
+
+    q = analyse("Who won the 2020 Orlen Cup final?")
+    best = said("2021-01-10", "The 2020 final was won by Saltmere Athletic, who beat Fenholt 2-0.", 0.0)
+    other = said("2022-05-22", "Last year's final was won by Brackwater Rovers, who beat Greystone Town 1-0.", 1.0)
+    assert _by_date(q, [best, other], best) == []
