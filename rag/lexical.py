@@ -65,6 +65,7 @@ _SAME_THING = (
     ("birth", "born"),
     ("deficit", "shortfall"),
     ("replace", "successor", "take over"),
+    ("manufacture", "build"),
 )
 
 
