@@ -344,7 +344,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if (x in ages) == q.age]
                     if q.age:
                         # "How old was Hollis Crane?" is not answered by "Oduya, 47,"
-                        extras = [x for x in extras if x not in _ages_of_others(q.text, read)]
+                        others = _ages_of_others(q.text, read)
+                        extras = [x for x in extras if x not in others]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
                     extras = [x for x in extras if q.counts(read[read.find(x) + len(x):])]
                     # "Turnout reached 44.8 percent" measures turnout, which the question did not ask

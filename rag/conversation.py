@@ -10,9 +10,10 @@ Without an LLM we rewrite with two rules, applied to the latest earlier question
   with no name of its own): the earlier question's names and the earlier answer's, then the
   earlier question's key words and years, are added in brackets as context: "Where is it being
   held? (Harry, London, September, WellChild Awards; event attend)". A year that names the event
-  stays with its name ("2021 Golden Pixel Awards"): the answerer takes it as asked. The context finds the
-  passages; the answerer weighs the question's own words more (`question.own_words`, answer.BORROWED),
-  so "where did they meet? (… summit …)" is answered by where they met, not by the summit.
+  stays with its name ("2021 Golden Pixel Awards"): the answerer takes it as asked. The context
+  finds the passages; the answerer weighs the question's own words more (`question.own_words`,
+  answer.BORROWED), so "where did they meet? (… summit …)" is answered by where they met, not by
+  the summit.
 
 A question that stands on its own is left alone.
 """

@@ -97,16 +97,16 @@ _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
 _BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
+_MONEY_NOUNS = (r"price|revenue|salary|budget|profit|income|fee|fine|penalty|grant|bonus|loan|subsidy|donation|settlement"
+                r"|compensation|pay-?off|pay-?out")
 _MONEY_ASKED = re.compile(
     r"\bhow much (?:\w+ )?(?:money|cash|did|does|do|will|would|was|were|is|are|has|have)\b.*\b(?:raise|cost|pay|paid|earn|spend|spent|"
     r"worth|fund|donat|sell|sold|charg|fine|owe|lose|lost|make|made|bring|brought|win|won|contribut|invest|put|"
     r"giv|gave|grant|award|receiv|allocat|pledg|borrow|lend|lent|compensat|offer)\w*|\bhow much (?:\w+ )?money\b"
-    r"|\bwhat (?:size of |kind of |sort of )?(?:price|amount|revenue|salary|budget|profit|income|fee|grant|pay-?off|pay-?out"
-    r"|bonus|loan|subsidy|donation|settlement|compensation)\b"
+    rf"|\bwhat (?:size of |kind of |sort of )?(?:amount|{_MONEY_NOUNS})\b"
     # "What's the maximum fine…?", "What was Tesla's revenue…?"
     r"|\bwhat(?:['’]s| is| was| were| are| will be| would be)\s+(?:the |a |an |its |their |his |her |[\w'’-]+['’]s )?(?:[\w-]+ )?"
-    r"(?:price|revenue|salary|budget|profit|income|fee|fine|penalty|grant|bonus|loan|subsidy|donation|settlement|compensation"
-    r"|pay-?off|pay-?out)s?\b",
+    rf"(?:{_MONEY_NOUNS})s?\b",
     re.IGNORECASE,
 )
 #: an age by its form: "Falk, 61, said", "a 71-year-old man", "3,100 years old", "aged 54", "Lilibet, 4." (the
