@@ -139,6 +139,7 @@ class Sentence:
 
 NO_ANSWER = "The articles don't say. None of the retrieved passages answers this question."
 UNTOLD = "The articles don't say; the closest report says it is not known:"
+UNNAMED = "The articles don't say which; the closest report does not name it:"
 
 
 def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed, more: list[Passage] = ()) -> Answer:
@@ -166,11 +167,13 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
         sure = _confidence(question, best) - CLOSE_CONFIDENCE
         best = next((s for s in top if not s.clash and s.hard and s.typed >= 1 and _confidence(question, s) - _astray(question, s) >= sure), best)
     confidence = _confidence(question, best) - best.clash
-    if _untold(question, best) and confidence >= ABSTAIN_BELOW:
-        # "Her family did not give a cause", "His successor has yet to be named": the articles
-        # don't say, and this one says so (it holds no answer, so it is judged before that costs)
+    untold = UNTOLD if _untold(question, best) else UNNAMED if best.extras and _described(question.text, best) else None
+    if untold and confidence >= ABSTAIN_BELOW:
+        # "Her family did not give a cause", "His successor has yet to be named", "sold the pictures
+        # to a glossy weekly magazine": the articles don't say, and this one shows it (it holds no
+        # answer, so it is judged before that costs)
         return Answer(
-            question.text, f"{UNTOLD} {_quote(best, 1)}", (Citation(1, best.passage, best.start, best.end),),
+            question.text, f"{untold} {_quote(best, 1)}", (Citation(1, best.passage, best.start, best.end),),
             abstained=True, passages=tuple(passages), confidence=confidence - _astray(question, best),
         )
     confidence -= _astray(question, best)
@@ -620,6 +623,26 @@ def _untold(q: Question, s: Sentence) -> bool:
     focus = _focus(q)
     return any(_UNTOLD.search(part) and focus & set(tokenize(part)) for part in said if part not in answering) and not any(
         focus & set(tokenize(part)) for part in answering)
+
+
+def _described(asked: str, s: Sentence) -> bool:
+    """The question asks which one ("Which magazine bought the photos?", "the name of the cafe")
+    and the sentence only describes it ("sold the pictures to a glossy weekly magazine"), with no
+    name beside it: the articles don't say which."""
+    which = _WHICH.search(asked)
+    if not which or _KNOWN_ASKED.search(own_words(asked)):
+        return False  # "Is it known which…?" is answered by "it is not known"
+    noun = (which.group(1) or which.group(2)).lower()
+    for m in re.finditer(rf"\b(?:a|an)\s+(?:[\w-]+\s+){{0,2}}{re.escape(noun)}s?\b", s.text, re.IGNORECASE):
+        beside = s.text[max(0, m.start() - 40):m.end() + 40]  # "the WellChild Awards – a charity event"
+        if not any(x in beside for x in s.extras):
+            return True
+    return False
+
+
+#: the thing a "which" question asks to be named: "Which magazine…", "Which senior courtier…", "the name of the cafe"
+_WHICH = re.compile(r"\bwhich\s+(?:[a-z-]+\s+)??([a-z]{4,})\s+(?:did|does|do|was|were|is|are|has|have|had|will|made|bought|took|won)\b"
+                    r"|\bname of the\s+(?:[a-z-]+\s+)??([a-z]{4,})\b", re.IGNORECASE)
 
 
 def _within(q: Question, extra: str, read: str, published: date | None) -> bool:

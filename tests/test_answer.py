@@ -1775,3 +1775,19 @@ def test_a_report_about_another_year_does_not_lead_as_the_latest():
     best = said("2021-01-10", "The 2020 final was won by Saltmere Athletic, who beat Fenholt 2-0.", 0.0)
     other = said("2022-05-22", "Last year's final was won by Brackwater Rovers, who beat Greystone Town 1-0.", 1.0)
     assert _by_date(q, [best, other], best) == []
+
+
+def test_a_thing_only_described_is_not_named(tmp_path):
+    """"Which magazine bought the photos?" is not answered by "sold the pictures to a glossy weekly
+    magazine": the report describes the magazine and names none, so the articles don't say which.
+    A name beside the description ("a weekly magazine, Gloss,") answers it."""
+    from rag import answer as A
+
+    wedding = ("The ceremony took place on Saturday in front of 120 guests at Lindenholm, a restored manor.\n\nGuests were "
+               "asked to hand over their phones, and Thorne and Maranova are said to have sold the wedding photos to a glossy "
+               "weekly magazine for a six-figure sum, which will be donated to the Kellbridge Children's Hospice.")
+    answer = _index_of(tmp_path / "described", {"wedding": wedding}).ask("Which magazine bought the photos of Thorne and Maranova's wedding?")
+    assert answer.abstained and answer.text.startswith(A.UNNAMED), answer.text
+    named = wedding.replace("a glossy weekly magazine for", "a weekly magazine, Gloss, for")
+    answer = _index_of(tmp_path / "named", {"wedding": named}).ask("Which magazine bought the photos of Thorne and Maranova's wedding?")
+    assert not answer.abstained and "Gloss" in answer.text, answer.text
