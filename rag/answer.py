@@ -309,7 +309,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 # "2" of "Starfall 2" is not the 2 of "£2.88 billion"
                 s.hard = sum(re.search(rf"\b(?<![.,]){re.escape(h)}\b(?![.,]\d)", lowered) is not None for h in q.hard) / len(q.hard)
                 # "per the 2021 report"; "last year" in a 2019 report
-                if passage.published[:4] in q.years or q.years and set(YEAR_RE.findall(annotate(text, passage.published_date))) & set(q.years):
+                if passage.published[:4] in q.years or q.years and _years_said(text, passage.published_date) & set(q.years):
                     s.hard = max(s.hard, 0.7)
             if q.kind is not Kind.OTHER:
                 # relative dates resolved first: "in April" of a 2021 article is "April 2021"
@@ -446,12 +446,19 @@ _PLAN_DROPPED = re.compile(
 def _ages_of_others(asked: str, read: str) -> set[str]:
     """The ages `read` gives by a name beside them ("Oduya, 47,") when the question asks the age
     of someone it names, and the name is not theirs."""
-    whose = _AGE_OF.search(asked)
-    if not whose or re.search(r"['’]s$", whose.group(1)):
-        return set()  # "How old is Harry's son?" asks the age of someone it does not name
-    named = set(tokenize(whose.group(1)))
+    named = _age_asked_of(asked)
+    if not named:
+        return set()
     return {m.group(1) for m in AGE_RE.finditer(read) if m.group(1) and (holder := m.group().split(",")[0]).lower() not in _TITLE_WORDS
             and not set(tokenize(holder)) & named}
+
+
+@lru_cache(maxsize=256)
+def _age_asked_of(asked: str) -> frozenset[str]:
+    """The words of the name whose age the question asks ("How old was Hollis Crane…?"), none when
+    it names nobody's ("How old is Harry's son?"). Cached: it is asked of every candidate sentence."""
+    whose = _AGE_OF.search(asked)
+    return frozenset() if not whose or re.search(r"['’]s$", whose.group(1)) else frozenset(tokenize(whose.group(1)))
 
 
 _AGE_OF = re.compile(r"\b(?i:how old (?:is|was|will be|would be)) ([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
@@ -717,12 +724,19 @@ def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -
     asked_years = _asked_years(q.text, q.years)
     if asked_years and published[:4] not in asked_years:
         # a sentence that names no year tells of its report's year; "last year" names one
-        said = set(YEAR_RE.findall(annotate(text, passage.published_date))) | seasons_past(text, passage.published_date)
+        said = _years_said(text, passage.published_date) | seasons_past(text, passage.published_date)
         stated = said or {published[:4]} - {""}
         if stated and not stated & asked_years:
             return True
     stated = quarters(text) if asked_quarters else set()
     return bool(stated and not stated & asked_quarters)
+
+
+@lru_cache(maxsize=16_384)
+def _years_said(text: str, published: date | None) -> frozenset[str]:
+    """The years a sentence names, "last year" resolved against its report's date. Cached: the
+    question's years are matched against every candidate sentence twice (evidence and clash)."""
+    return frozenset(YEAR_RE.findall(annotate(text, published)))
 
 
 @lru_cache(maxsize=256)
