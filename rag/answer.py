@@ -146,7 +146,8 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     """Compose the answer to `question` from `passages` (best first) and the rest of their
     articles (`more`, read with the lowest prior); `embed` encodes texts."""
     question = _weigh_own_words(recase(question, (p.text for p in [*passages, *more])))
-    sentences = _candidates(question, list(passages) + list(more), primary=len(passages))
+    read = list(passages) + list(more)
+    sentences = _candidates(question, read, primary=len(passages))
     if not sentences:
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages))
     sentences.sort(key=lambda s: -(s.terms + s.names + s.hard + s.typed + s.context))
@@ -173,7 +174,7 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
         # to a glossy weekly magazine": the articles don't say, and this one shows it (it holds no
         # answer, so it is judged before that costs)
         return Answer(
-            question.text, f"{untold} {_quote(best, 1)}", (Citation(1, best.passage, best.start, best.end),),
+            question.text, f"{untold} {_quote(best, 1, read)}", (Citation(1, best.passage, best.start, best.end),),
             abstained=True, passages=tuple(passages), confidence=confidence - _astray(question, best),
         )
     confidence -= _astray(question, best)
@@ -187,7 +188,7 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
         chosen = dated
     elif question.wants_list:
         chosen += [s for s in top[1:] if _confidence(question, s) >= RELIABLE and _distinct(s, chosen)][:2]
-    return _compose(question, chosen, passages, confidence)
+    return _compose(question, chosen, passages, confidence, read)
 
 
 _TITLE_WORDS = frozenset("king queen prince princess duke duchess president pope sir lady lord dr mr mrs ms".split())
@@ -979,14 +980,14 @@ def _distinct(s: Sentence, chosen: list[Sentence]) -> bool:
     return all(s.text != c.text and not (s.passage.doc_id == c.passage.doc_id and s.start < c.end and c.start < s.end) for c in chosen)
 
 
-def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confidence: float) -> Answer:
+def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confidence: float, read: list[Passage]) -> Answer:
     citations: list[Citation] = []
     parts: list[str] = []
     dates = sorted({s.passage.published for s in chosen}, reverse=True)
     words = 0
     for i, s in enumerate(chosen, 1):
         published = s.passage.published_date
-        quoted = _quote(s, i)
+        quoted = _quote(s, i, read)
         if words and words + len(quoted.split()) > MAX_WORDS:
             break
         words += len(quoted.split())
@@ -1006,14 +1007,38 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
     return Answer(q.text, " ".join(parts), tuple(citations), False, (), tuple(shown), confidence=confidence)
 
 
-def _quote(s: Sentence, n: int) -> str:
-    """The sentence (with its antecedent, if it has one) as quoted, its relative dates resolved
-    and each part cited `[n]`."""
+def _quote(s: Sentence, n: int, read: list[Passage]) -> str:
+    """The sentence (with its antecedent, if it has one) as quoted, its relative dates resolved,
+    a bare title named as its article named it earlier (`read`: the passages read), and each part
+    cited `[n]`."""
     offset = s.passage.start
+    article = [p for p in read if p.doc_id == s.passage.doc_id]
     return " ".join(
-        _cite(annotate(_clean(s.passage.text[a - offset : b - offset]), s.passage.published_date), n)
+        _cite(_titled(annotate(_clean(s.passage.text[a - offset : b - offset]), s.passage.published_date), _earlier(article, a)), n)
         for a, b in s.parts or ((s.start, s.end),)
     )
+
+
+def _earlier(article: list[Passage], start: int) -> str:
+    """What the passages read of an article say before offset `start`."""
+    return " ".join(p.text[: start - p.start] for p in article if p.start < start)
+
+
+_TITLE_ALONE = re.compile(
+    r"\b[Tt]he (Duke|Duchess|Earl|Countess|Prince|Princess|King|Queen|Baron|Baroness|Marquess|Viscount)\b(?! of\b| [A-Z]| (?:and|&) [A-Z])(?:['’]s\b)?"
+)
+
+
+def _titled(sentence: str, before: str) -> str:
+    """"The Duke, 30, read the second lesson" as "The Duke [Duke of Ambry], 30, …": news names a
+    title in full once and then bare, and a quote read alone should say who it means. Only a
+    title the article named one way ("Duke of Ambry", "King Casimir IV") is filled in."""
+    def named(title: re.Match) -> str:
+        forms = re.findall(rf"\b{title.group(1)} (?:of (?:the )?)?[A-Z][\w-]+(?: [A-Z][\w-]+\b(?!['’])| [IVX]+\b)*", before)
+        if len({f.split()[-1] if " of " in f else f.split()[1] for f in forms}) != 1 or max(forms, key=len) in sentence:
+            return title.group()
+        return f"{title.group()} [{max(forms, key=len)}]"
+    return _TITLE_ALONE.sub(named, sentence)
 
 
 def _short_answer(q: Question, s: Sentence) -> str | None:

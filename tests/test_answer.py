@@ -1791,3 +1791,23 @@ def test_a_thing_only_described_is_not_named(tmp_path):
     named = wedding.replace("a glossy weekly magazine for", "a weekly magazine, Gloss, for")
     answer = _index_of(tmp_path / "named", {"wedding": named}).ask("Which magazine bought the photos of Thorne and Maranova's wedding?")
     assert not answer.abstained and "Gloss" in answer.text, answer.text
+
+
+def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
+    """News names a title in full once ("the Duke of Harrowdene") and then bare ("The Duke, 30,"):
+    the quote says who it means, as its article did. A title the article gave two holders, or one
+    already said in full ("the Duke and Duchess of Sussex"), is left alone."""
+    from rag.answer import _titled
+
+    before = "Prince Aldric, the Duke of Harrowdene, and King Osric III walked behind the coffin. "
+    assert _titled("The Duke, 30, read the second lesson.", before) == "The Duke [Duke of Harrowdene], 30, read the second lesson."
+    assert _titled("It was the King's wish.", before) == "It was the King's [King Osric III] wish."
+    assert _titled("The Duke and Duchess of Sussex were not there.", before) == "The Duke and Duchess of Sussex were not there."
+    assert _titled("The Duke read a lesson.", before + "The Duke of Kell sat behind him. ") == "The Duke read a lesson."
+    index = _index_of(tmp_path, {
+        "funeral": "Prince Aldric, the Duke of Harrowdene, arrived at the abbey with his wife shortly before eleven.\n\n"
+                   "The service was led by the Bishop of Vell. The Duke, 30, read the second lesson, and his younger "
+                   "brother laid a wreath on behalf of the family.",
+    })
+    answer = index.ask("Which of the princes read a lesson at the funeral?")
+    assert "Duke of Harrowdene" in answer.text, answer.text
