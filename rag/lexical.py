@@ -66,6 +66,7 @@ _SAME_THING = (
     ("deficit", "shortfall"),
     ("replace", "successor", "take over"),
     ("manufacture", "build"),
+    ("create", "come up with", "devise", "invent"),
 )
 
 
