@@ -67,6 +67,7 @@ _SAME_THING = (
     ("replace", "successor", "take over"),
     ("manufacture", "build"),
     ("create", "come up with", "devise", "invent"),
+    ("postpone", "delay", "push back", "put back", "put off"),
 )
 
 

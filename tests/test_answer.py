@@ -1102,6 +1102,7 @@ def test_news_words_for_the_same_thing_count_as_said(tmp_path):
     assert said_in_other_words(tokenize("Who took over from her?"), set(tokenize("She will be replaced by"))) == set(tokenize("took over"))
     assert said_in_other_words(tokenize("Which company manufactured the trains?"), set(tokenize("trains built by Haldane"))) == {"manufactur"}
     assert said_in_other_words(tokenize("Who came up with the show?"), set(tokenize("The show was created by Ashby Clement"))) == set(tokenize("came up"))
+    assert said_in_other_words(tokenize("Why was the opening pushed back?"), set(tokenize("The opening was delayed by floods"))) == set(tokenize("pushed back"))
     index = _index_of(tmp_path / "talks", {
         "talks": "Talks between Mayor Ruth Calder and the Harbour Board resumed last month after a year of silence, "
                  "aides to Calder and the board said.\n\nThere was said to be an issue of money between Calder and the "
