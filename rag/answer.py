@@ -263,6 +263,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     # Dead", "Season 11") are the subject itself, which every sentence about it repeats
     subject = set(tokenize(" ".join(q.names))) | set(q.hard)
     echoes = {p for p in _pairs(own_words(q.text), skip=2) if not set(p) & subject}
+    article: dict[str, list[Passage]] = {}
+    for passage in passages:
+        article.setdefault(passage.doc_id, []).append(passage)
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
@@ -290,7 +293,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             if _under_title(q, text, passage.title):
                 tokens |= set(tokenize(passage.title))
             lowered = _plain(text)
-            named = [_named(n, lowered, asked) for n in q.names]
+            # "The Duke, who lives in Carrick Sound" is about the Duke of Ambry its article named
+            held = [h for t in _TITLE_ALONE.finditer(text) if (h := _holder(t.group(1), text, _earlier(article[passage.doc_id], start)))]
+            named = [_named(n, _plain(" ".join([text, *held])) if held else lowered, asked) for n in q.names]
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
@@ -1030,15 +1035,26 @@ _TITLE_ALONE = re.compile(
 
 
 def _titled(sentence: str, before: str) -> str:
-    """"The Duke, 30, read the second lesson" as "The Duke [Duke of Ambry], 30, …": news names a
-    title in full once and then bare, and a quote read alone should say who it means. Only a
-    title the article named one way ("Duke of Ambry", "King Casimir IV") is filled in."""
+    """"The Duke, 30, read the second lesson" as "The Duke [Prince Rowan, Duke of Ambry], 30, …":
+    news names a title in full once and then bare, and a quote read alone should say who it means."""
     def named(title: re.Match) -> str:
-        forms = re.findall(rf"\b{title.group(1)} (?:of (?:the )?)?[A-Z][\w-]+(?: [A-Z][\w-]+\b(?!['’])| [IVX]+\b)*", before)
-        if len({f.split()[-1] if " of " in f else f.split()[1] for f in forms}) != 1 or max(forms, key=len) in sentence:
-            return title.group()
-        return f"{title.group()} [{max(forms, key=len)}]"
+        holder = _holder(title.group(1), sentence, before)
+        return f"{title.group()} [{holder}]" if holder else title.group()
     return _TITLE_ALONE.sub(named, sentence)
+
+
+def _holder(title: str, sentence: str, before: str) -> str | None:
+    """Who the bare `title` in `sentence` is, as its article said `before`: "Duke of Ambry",
+    "King Casimir IV", with the name it gave beside it ("Prince Rowan, the Duke of Ambry"). None
+    when the article gave the title two holders, or the sentence names it in full already."""
+    forms = re.findall(rf"\b{title} (?:of (?:the )?)?[A-Z][\w-]+(?: [A-Z][\w-]+\b(?!['’])| [IVX]+\b)*", before)
+    if len({f.split()[-1] if " of " in f else f.split()[1] for f in forms}) != 1:
+        return None
+    form = max(forms, key=len)
+    if form in sentence:
+        return None
+    name = re.search(rf"\b((?:[A-Z][\w-]+ )+[A-Z][\w-]+), the {re.escape(form)}\b", before)
+    return f"{name.group(1)}, {form}" if name else form
 
 
 def _short_answer(q: Question, s: Sentence) -> str | None:

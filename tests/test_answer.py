@@ -1802,7 +1802,7 @@ def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
     from rag.answer import _titled
 
     before = "Prince Aldric, the Duke of Harrowdene, and King Osric III walked behind the coffin. "
-    assert _titled("The Duke, 30, read the second lesson.", before) == "The Duke [Duke of Harrowdene], 30, read the second lesson."
+    assert _titled("The Duke, 30, read the second lesson.", before) == "The Duke [Prince Aldric, Duke of Harrowdene], 30, read the second lesson."
     assert _titled("It was the King's wish.", before) == "It was the King's [King Osric III] wish."
     assert _titled("The Duke and Duchess of Sussex were not there.", before) == "The Duke and Duchess of Sussex were not there."
     assert _titled("The Duke read a lesson.", before + "The Duke of Kell sat behind him. ") == "The Duke read a lesson."
@@ -1813,3 +1813,12 @@ def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
     })
     answer = index.ask("Which of the princes read a lesson at the funeral?")
     assert "Duke of Harrowdene" in answer.text, answer.text
+    # and the sentence is about whom its title names: "he" is the Duke of Harrowdene
+    index = _index_of(tmp_path / "advance", {
+        "memoir": "The Duke of Harrowdene's memoir, Salt and Stone, will be published in May, his publisher said.\n\n"
+                  "The book's editor said it was written over four years. The Duke is reported to have received an "
+                  "advance of about £2 million for the book.",
+        "rival": "Lord Penrith, an old friend of the Duke of Harrowdene, was paid an advance of £40,000 for his own memoir.",
+    })
+    answer = index.ask("How big an advance did he get for it?", history=[("Who wrote Salt and Stone?", "The Duke of Harrowdene.")])
+    assert "£2 million" in answer.text, answer.text
