@@ -122,6 +122,8 @@ _LONG_THING = (
     r"(?:road|bypass|bridge|tunnel|line|route|runway|track|wall|pier|trail|path|cycleway|railway|pipeline|canal|beach|river|coastline|border|course|extension)s?(?: (?:be|going to be))?(?=\s*(?:[?.,]|$| once| when| in total| overall| altogether| end to end))"
 )
 _MEASURES = tuple((re.compile(asked, re.IGNORECASE), re.compile(rf"(?:{units})(?![a-z/])", re.IGNORECASE)) for asked, units in (
+    # "In percentage terms, how far did revenue drop?" asks no distance
+    (r"\bin (?:percentage|percent|per cent|%) terms\b|\bhow many (?:percent|per cent|percentage points)\b", r"%|percent|per cent|(?:percentage )?points?"),
     # "how strong" is a speed only of wind: "How strong was demand?" asks no km/h
     (r"\bhow fast\b|\bwhat (?:\w+ )?speed\b|\bhow strong\b(?=.*\b(?:winds?|gusts?|storm|hurricane|typhoon|cyclone|gale)\b)", r"km/h|kph|mph|miles (?:an|per) hour|kilomet(?:re|er)s (?:an|per) hour|knots|m/s"),
     (r"\bhow much (?:rain|snow)|\bwhat (?:\w+ )?(?:rainfall|snowfall)\b", r"mm|millimet(?:re|er)s|cm|centimet(?:re|er)s|inch(?:es)?"),

@@ -519,6 +519,7 @@ def test_a_measure_is_read_by_its_units(tmp_path):
     ("By how much did the budget grow?", "$12 million"),
     ("How much did they raise the offer by?", "45p"),
     ("How long will the Skelvey bypass be?", "6.8 km"),
+    ("In percentage terms, how far did revenue drop in the first quarter?", "18.6 per cent"),
     # no measure: a degree, an economic level, a strength of demand
     ("How far over the legal limit was the toluene?", None),
     ("How high did inflation climb?", None),
