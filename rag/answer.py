@@ -307,7 +307,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # first one introduced ("The source urged: '…' … The priority is privacy…")
             around = tokens.union(*said[max(0, i - 1) : i + 2])
             s.terms = max(s.terms, 0.5 * s.terms + 0.5 * q.coverage(around | _akin(q.terms, around)))
-            s.clash = float(_clash(q, asked_quarters, text, passage) or _opposite(opposites, lowered))
+            prior = passage.text[spans[i - 1][0] - passage.start : start - passage.start] if i and len(parts) == 1 else ""
+            prior = "" if "\n\n" in prior else prior  # the sentence before, in its paragraph
+            s.clash = float(_clash(q, asked_quarters, text, passage, prior) or _opposite(opposites, lowered))
             s.context = q.coverage(passage_tokens)
             if q.names:
                 s.names = sum(1.0 if n in title else found for n, found in zip(q.names, named)) / len(q.names)
@@ -315,7 +317,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 # "2" of "Starfall 2" is not the 2 of "£2.88 billion"
                 s.hard = sum(re.search(rf"\b(?<![.,]){re.escape(h)}\b(?![.,]\d)", lowered) is not None for h in q.hard) / len(q.hard)
                 # "per the 2021 report"; "last year" in a 2019 report
-                if passage.published[:4] in q.years or q.years and _years_said(text, passage.published_date) & set(q.years):
+                if passage.published[:4] in q.years or q.years and _years_about(text, prior, passage.published_date) & set(q.years):
                     s.hard = max(s.hard, 0.7)
             if q.kind is not Kind.OTHER:
                 # relative dates resolved first: "in April" of a 2021 article is "April 2021"
@@ -721,7 +723,7 @@ def _akin(terms: tuple[str, ...], tokens: set[str]) -> set[str]:
         len(w) >= 5 and (t.startswith(w) or w.startswith(t)) for w in tokens)} | said_in_other_words(terms, tokens)
 
 
-def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -> bool:
+def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage, prior: str = "") -> bool:
     """True when the sentence is about another year or quarter than the one asked (`asked_quarters`,
     read once per question): "revenue in Q1 2023" does not answer "revenue in Q1 2021". An
     article from the asked year may mention others ("next year"), so its sentences never clash
@@ -730,8 +732,8 @@ def _clash(q: Question, asked_quarters: set[str], text: str, passage: Passage) -
     asked_years = _asked_years(q.text, q.years)
     if asked_years and published[:4] not in asked_years:
         # a sentence that names no year tells of its report's year; "last year" names one
-        said = _years_said(text, passage.published_date) | seasons_past(text, passage.published_date)
-        stated = said or {published[:4]} - {""}
+        stated = _years_about(text, prior, passage.published_date) | seasons_past(text, passage.published_date)
+        stated = stated or {published[:4]} - {""}
         if stated and not stated & asked_years:
             return True
     stated = quarters(text) if asked_quarters else set()
@@ -743,6 +745,13 @@ def _years_said(text: str, published: date | None) -> frozenset[str]:
     """The years a sentence names, "last year" resolved against its report's date. Cached: the
     question's years are matched against every candidate sentence twice (evidence and clash)."""
     return frozenset(YEAR_RE.findall(annotate(text, published)))
+
+
+def _years_about(text: str, prior: str, published: date | None) -> frozenset[str]:
+    """The years a sentence is about: those it names, else those the sentence before it in its
+    paragraph (`prior`) named. "Pre-tax profit for the three months to the end of December rose…
+    Revenue rose 6.8 per cent to £402.7 million": that revenue is of the December named."""
+    return _years_said(text, published) or (_years_said(prior, published) if prior else frozenset())
 
 
 @lru_cache(maxsize=256)

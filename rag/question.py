@@ -671,6 +671,11 @@ def _kind(q: str) -> Kind:
     head = _head_noun(q)
     if head:
         return HEAD_NOUNS[head]
+    if lead is None and not found:
+        # typed as keywords, "fenwright revenue q4 2024": the noun says the kind
+        head = next((w for w in re.findall(r"[\w%-]+", q) if w in HEAD_NOUNS), None)
+        if head:
+            return HEAD_NOUNS[head]
     if q.endswith((" date", " release", " released", " premiere", " location")):
         return Kind.PLACE if q.endswith(" location") else Kind.DATE
     return Kind.OTHER

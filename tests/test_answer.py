@@ -1823,3 +1823,21 @@ def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
     })
     answer = index.ask("How big an advance did he get for it?", history=[("Who wrote Salt and Stone?", "The Duke of Harrowdene.")])
     assert "£2 million" in answer.text, answer.text
+
+
+def test_a_sentence_that_names_no_year_is_of_the_year_its_paragraph_named(tmp_path):
+    """A results report of February 2025 gives "the three months to the end of December" once and
+    then "Revenue rose 6.8 per cent to £402.7 million": that revenue is of 2024, not of the report's
+    year. Asked as keywords ("fenwright revenue q4 2024"), the noun says a number is asked."""
+    from rag.question import Kind, analyse
+
+    assert analyse("fenwright revenue q4 2024").kind is Kind.NUMBER
+    assert analyse("harry meghan oprah interview").kind is Kind.OTHER
+    index = _ingested(tmp_path, [{
+        "id": "results", "published": "2025-02-26", "title": "Fenwright posts record quarter",
+        "text": "Fenwright Engineering reported record quarterly profits yesterday.\n\nPre-tax profit for the three "
+                "months to the end of December rose 15.2 per cent to £41.5 million, the highest for any quarter in "
+                "the company's 78-year history. Revenue rose 6.8 per cent to £402.7 million.",
+    }])
+    answer = index.ask("fenwright revenue q4 2024")
+    assert "£402.7 million" in answer.text, answer.text
