@@ -68,6 +68,7 @@ _SAME_THING = (
     ("manufacture", "build"),
     ("create", "come up with", "devise", "invent"),
     ("postpone", "delay", "push back", "put back", "put off"),
+    ("lay off", "laid off", "let go", "make redundant", "redundancy"),
 )
 
 

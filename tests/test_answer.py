@@ -1104,6 +1104,8 @@ def test_news_words_for_the_same_thing_count_as_said(tmp_path):
     assert said_in_other_words(tokenize("Which company manufactured the trains?"), set(tokenize("trains built by Haldane"))) == {"manufactur"}
     assert said_in_other_words(tokenize("Who came up with the show?"), set(tokenize("The show was created by Ashby Clement"))) == set(tokenize("came up"))
     assert said_in_other_words(tokenize("Why was the opening pushed back?"), set(tokenize("The opening was delayed by floods"))) == set(tokenize("pushed back"))
+    assert said_in_other_words(tokenize("How many people did they let go?"), set(tokenize("It will lay off 45 of its 160 staff"))) == set(tokenize("let go"))
+    assert said_in_other_words(tokenize("How many people did they let go?"), set(tokenize("45 staff were laid off"))) == set(tokenize("let go"))
     index = _index_of(tmp_path / "talks", {
         "talks": "Talks between Mayor Ruth Calder and the Harbour Board resumed last month after a year of silence, "
                  "aides to Calder and the board said.\n\nThere was said to be an issue of money between Calder and the "
