@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .lexical import function_words, tokenize
-from .question import NAME_RE, QUARTER, YEAR_RE, analyse, unpossessed
+from .question import NAME_RE, QUARTER, YEAR_RE, Kind, analyse, unpossessed
 
 Turn = dict[str, str]
 
@@ -142,6 +142,11 @@ def _context(previous: str, answer: str, question: str) -> str:
         if (name := " ".join(w for w in match.group().split() if unpossessed(w.lower()) not in skip).strip(" .,;:?!"))
     ]
     words = [w for w in re.findall(r"[A-Za-z][\w'-]+", previous) if unpossessed(w.lower()) not in _STOP and len(w) > 2]
+    if _points_at_answer(previous, answer, question):
+        # "Which company tried to buy Fenwright?" "Sarrick." "Where is it based?": it is Sarrick
+        asked = {w.lower() for m in NAME_RE.finditer(previous) for w in m.group().split()}
+        names = [n for n in names if not {w.lower() for w in n.split()} <= asked]
+        words = [w for w in words if w.lower() not in asked]
     words += YEAR_RE.findall(previous)  # "As of late 2021, …?" then "And after that?": still 2021
     seen = {w.lower() for w in question.split()}
     kept_names: list[str] = []
@@ -152,6 +157,21 @@ def _context(previous: str, answer: str, question: str) -> str:
             seen.update(word.lower().split())  # "Harry" is not repeated after "Prince Harry"
             kept.append(word)
     return "; ".join(part for part in (", ".join(kept_names), " ".join(kept_words)) if part)
+
+
+def _points_at_answer(previous: str, answer: str, question: str) -> bool:
+    """The follow-up's one pointer ("it", "she", "that company") is the name the earlier turn
+    asked for and its answer gave, not a name the earlier question said."""
+    return (len(_LEANS_BACK.findall(question)) == 1 and _ONE_NAMED.search(question) is not None
+            and NAME_RE.search(answer) is not None and analyse(previous).kind is Kind.PERSON)
+
+
+#: a pointer at one named person or body; not "her company" (hers, maybe the one asked about) or "that year"
+_ONE_NAMED = re.compile(
+    r"\b(?:it|he|him|she|(?:that|this) (?:company|firm|group|business|organi[sz]ation|team|club|band|man|woman|person|player))\b"
+    r"|\bher\b(?!\s+(?!(?:as|to|for|in|on|at|with|from|by|and|or|after|before|over|up|down|out|off|last|first)\b)[a-z])",
+    re.I,
+)
 
 
 def _dated(name: str, match: re.Match, text: str) -> str:

@@ -1843,3 +1843,19 @@ def test_a_sentence_that_names_no_year_is_of_the_year_its_paragraph_named(tmp_pa
     }])
     answer = index.ask("fenwright revenue q4 2024")
     assert "£402.7 million" in answer.text, answer.text
+
+
+def test_a_follow_up_pointer_at_the_name_an_answer_gave_leaves_the_earlier_questions_names():
+    """"And who did she marry?" after "Which actress played Helena Marr?" "Imogen Castell." asks
+    about Imogen Castell, not about Helena Marr; "Where is her company based?" after "Who founded
+    Kestrel Labs?" still asks about Kestrel Labs, and "that year" points at the earlier year."""
+    from rag.conversation import standalone
+
+    played = [{"question": "Which actress played Helena Marr in The Salt Courts?", "answer": "Imogen Castell."}]
+    assert standalone("And who did she marry in 2016?", played) == "And who did she marry in 2016? (Imogen Castell; actress played)"
+    bid = [{"question": "Which company made a takeover bid for Pellow Engineering?", "answer": "Corran Industries, a US maker."}]
+    assert "Pellow" not in standalone("Where's that company based?", bid)
+    founded = [{"question": "Who founded Kestrel Labs?", "answer": "Mireille Tandoh, its chief executive."}]
+    assert "Kestrel Labs" in standalone("Where is her company based?", founded)
+    won = [{"question": "Which film won the Golden Heron in 2018?", "answer": "Iron Meadows."}]
+    assert "Golden Heron" in standalone("How many people came to the festival that year?", won)
