@@ -13,7 +13,9 @@ Without an LLM we rewrite with two rules, applied to the latest earlier question
   stays with its name ("2021 Golden Pixel Awards"): the answerer takes it as asked. The context
   finds the passages; the answerer weighs the question's own words more (`question.own_words`,
   answer.BORROWED), so "where did they meet? (… summit …)" is answered by where they met, not by
-  the summit.
+  the summit. When the earlier question asked for a name and the follow-up points once at a
+  person or body ("Which company tried to buy Fenwright?" "Sarrick." "Where is it based?"), the
+  pointer is the answer's name, and the earlier question's names are left out of the context.
 
 A question that stands on its own is left alone.
 """
