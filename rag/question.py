@@ -440,6 +440,7 @@ CAUSE = re.compile(
     r"\bdue to (?!" + _SCHEDULED + r")|\bbecause (?!of (?:this|that|it)\b)|\b(?:'cause|owing to|caused by|as a result of|result of|blamed|citing|cited|reasons?"
     r"|in order to|so that|so as to|failed to|failure to|to spend more time|which is why|that is why|that's why|thanks to)\b"
     r"|\bcauses?\s+(?:was|were|is|are)\b"
+    r"|(?<!was )(?<!were )(?<!is )(?<!are )(?<!be )\bmeant (?!to\b|for\b|as\b)"  # "automation meant the factory needed fewer people"
     r"|\b(?:was|were) to (?!be\b)|,\s+so\s+(?!far\b|much\b|many\b|long\b|that\b)"
     r"|\bas (?:he|she|they|we|it|i) (?!said|says|put|told|noted|added|explained|wrote|well|soon|long|much|far|if|though)\w+",
     re.IGNORECASE,

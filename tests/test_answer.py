@@ -704,6 +704,8 @@ def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(tmp_path
     assert not CAUSE.search("Because of this, there is hope they will meet.")  # points back, gives no reason
     assert analyse("What is the main reason patients are waiting so long?").why
     assert CAUSE.search("She said the main cause was a shortage of places in care homes.")
+    assert CAUSE.search("She said automation on the assembly lines meant the factory needed fewer people.")
+    assert not CAUSE.search("The factory was meant to open in 2017.") and not CAUSE.search("The film is meant for children.")
     index = _index_of(tmp_path, {
         "rask": "Harlow Biscuits said on Monday that its chairman Edvin Rask is stepping down from the board in March "
                 "after nine years in the role, as the company reported a rise in yearly sales.\n\n"
