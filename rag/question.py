@@ -712,7 +712,7 @@ HEAD_NOUNS = {
                     "spokesperson editor chairman chair chief governor mayor senator producer designer architect "
                     "inventor creator successor predecessor recipient laureate candidate".split(), Kind.PERSON),
     # what a name answers: "What event…?", "Which outlet said…?", "Which TV show was she in?"
-    **dict.fromkeys("company firm team club party newspaper outlet magazine channel network broadcaster show "
+    **dict.fromkeys("company firm publisher house team club party newspaper outlet magazine channel network broadcaster show "
                     "series programme program film movie book album song event festival award prize brand game".split(), Kind.PERSON),
 }
 

@@ -1565,6 +1565,7 @@ def test_a_review_score_is_a_mark_out_of_so_many(tmp_path):
     from rag.question import Kind, typed_spans
 
     assert analyse("Which game won Game of the Year in 2020?").kind is Kind.PERSON
+    assert analyse("Which publishing house is putting out Edmund's book?").kind is Kind.PERSON  # a name answers
     assert typed_spans(Kind.PERSON, "Starfall 2 was named Game of the Year on September 8.")[0] == "Starfall 2"
     assert typed_spans(Kind.PERSON, "He arrives on September 8.") == []
     index = _index_of(tmp_path, {
