@@ -647,17 +647,19 @@ def _described(asked: str, s: Sentence) -> bool:
     which = _WHICH.search(asked)
     if not which or _KNOWN_ASKED.search(own_words(asked)):
         return False  # "Is it known which…?" is answered by "it is not known"
-    noun = (which.group(1) or which.group(2)).lower()
-    for m in re.finditer(rf"\b(?:a|an)\s+(?:[\w-]+\s+){{0,2}}{re.escape(noun)}s?\b", s.text, re.IGNORECASE):
-        beside = s.text[max(0, m.start() - 40):m.end() + 40]  # "the WellChild Awards – a charity event"
-        if not any(x in beside for x in s.extras):
+    noun = next(g for g in which.groups() if g).lower()
+    for m in re.finditer(rf"\b(?:a|an|their|his|her|its)\s+(?:[\w-]+\s+){{0,2}}{re.escape(noun)}s?\b", s.text, re.IGNORECASE):
+        # named beside it: "a weekly magazine, Gloss,", "the WellChild Awards – a charity event"
+        after, before = s.text[m.end():m.end() + 40], s.text[max(0, m.start() - 40):m.start()].rstrip(" ,–—-")
+        if not any(x in after or before.endswith(x) for x in s.extras):
             return True
     return False
 
 
 #: the thing a "which" question asks to be named: "Which magazine…", "Which senior courtier…", "the name of the cafe"
 _WHICH = re.compile(r"\bwhich\s+(?:[a-z-]+\s+)??([a-z]{4,})\s+(?:did|does|do|was|were|is|are|has|have|had|will|made|bought|took|won)\b"
-                    r"|\bname of the\s+(?:[a-z-]+\s+)??([a-z]{4,})\b", re.IGNORECASE)
+                    r"|\bname of the\s+(?:[a-z-]+\s+)??((?-i:[a-z]{4,}))\b"
+                    r"|\bname of (?:the\s+)?(?:[\w-]+\s+){0,6}?[\w-]+['’]s\s+(?:[a-z-]+\s+)?([a-z]{4,})\b", re.IGNORECASE)
 
 
 def _within(q: Question, extra: str, read: str, published: date | None) -> bool:

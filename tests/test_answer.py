@@ -1799,6 +1799,11 @@ def test_a_thing_only_described_is_not_named(tmp_path):
     named = wedding.replace("a glossy weekly magazine for", "a weekly magazine, Gloss, for")
     answer = _index_of(tmp_path / "named", {"wedding": named}).ask("Which magazine bought the photos of Thorne and Maranova's wedding?")
     assert not answer.abstained and "Gloss" in answer.text, answer.text
+    # "the name of their first child": "their first child" describes it; a place said before the verb is no name of it
+    expecting = ("Prince Teodor, the Earl of Lisle, married Lady Anouk Varre in 2017.\n\nThe Earl and Countess of Lisle, who "
+                 "live at Fenmoor House near Norbury, are expecting their first child in August.")
+    answer = _index_of(tmp_path / "child", {"expecting": expecting}).ask("What is the name of the Earl and Countess of Lisle's first child?")
+    assert answer.abstained and answer.text.startswith(A.UNNAMED), answer.text
 
 
 def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
