@@ -49,7 +49,7 @@ def question_sets(rgb: str | None) -> dict[str, tuple[list[Path], Path]]:
         "seeds": ([ROOT / "seeds"], ROOT / "eval" / "questions" / "seeds.jsonl"),
         **{name: ([ROOT / "eval" / "corpora" / name / "articles.jsonl"], ROOT / "eval" / "questions" / f"{name}.jsonl")
            for name in ("wire", "beat", "metro", "ledger", "gazette", "tribune", "dispatch", "courant", "post", "launch", "tattler",
-                        "almanac", "mirror")},
+                        "almanac", "mirror", "echo", "inquirer")},
     }
     if rgb:
         folder = Path(rgb)
@@ -151,7 +151,7 @@ def plot_chunks(rows: list[dict], title: str, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Ablations and chunk-size sweep (see the module docstring).")
     parser.add_argument("--rgb", metavar="DIR", help="also run RGB from DIR/articles.jsonl and DIR/questions.jsonl")
-    parser.add_argument("--sets", default=None, help="comma-separated sets to run (seeds, wire, beat, metro, ledger, gazette, tribune, dispatch, courant, post, launch, tattler, almanac, mirror, rgb); default: all given")
+    parser.add_argument("--sets", default=None, help="comma-separated sets to run (seeds, wire, beat, metro, ledger, gazette, tribune, dispatch, courant, post, launch, tattler, almanac, mirror, echo, inquirer, rgb); default: all given")
     parser.add_argument("--grid", default=",".join(f"{t}:{o}" for t, o in DEFAULT_GRID),
                         help="chunk TOKENS:OVERLAP pairs (default %(default)s)")
     parser.add_argument("-k", "--k", type=int, default=5)
