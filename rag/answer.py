@@ -359,6 +359,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         extras = [x for x in extras if x not in others]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
                     extras = [x for x in extras if q.counts(read[read.find(x) + len(x):])]
+                    if q.counting and not q.direction:
+                        # "how many people work there" is not "it had taken on 110 more workers"
+                        extras = [x for x in extras if not re.match(r"\s+(?:more|fewer|extra|additional)\b", read[read.find(x) + len(x):])]
                     # "Turnout reached 44.8 percent" measures turnout, which the question did not ask
                     other = _other_measures(q, read)
                     extras = [x for x in extras if not any(a <= read.find(x) < b for a, b in other)]

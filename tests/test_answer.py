@@ -1867,3 +1867,16 @@ def test_a_follow_up_pointer_at_the_name_an_answer_gave_leaves_the_earlier_quest
     assert "Kestrel Labs" in standalone("Where is her company based?", founded)
     won = [{"question": "Which film won the Golden Heron in 2018?", "answer": "Iron Meadows."}]
     assert "Golden Heron" in standalone("How many people came to the festival that year?", won)
+
+
+def test_a_count_of_more_is_a_change_not_how_many(tmp_path):
+    """"How many people work at the factory?" asks a level: "it had taken on 110 more workers" says
+    how many it added, "takes the workforce to 470" how many work there."""
+    index = _index_of(tmp_path, {
+        "hiring": "Fenwright said it had taken on 110 more people to work at its Kestle Vale factory.\n\n"
+                  "The hiring takes the workforce at Kestle Vale to 470, the most since 2020.",
+    })
+    answer = index.ask("How many people work at Fenwright's Kestle Vale factory?")
+    assert "470" in answer.text and "110" not in answer.text, answer.text
+    answer = index.ask("How many more workers did Fenwright take on at Kestle Vale?")
+    assert "110" in answer.text, answer.text
