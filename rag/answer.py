@@ -36,10 +36,11 @@ from .lexical import function_words, other_words_for, said_in_other_words, token
 from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, TITLE_NUMBER, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
-#: Below this confidence we abstain. Chosen with ASTRAY_COST by `eval/calibrate.py` on the seeds,
-#: seeds2, wire, beat, metro, ledger, gazette, tribune, dispatch and RGB question sets: the most
-#: questions handled right (answered right, or declined when unanswerable) with false abstentions at
-#: most 0.1 on each set.
+#: Below this confidence we abstain. Chosen with ASTRAY_COST by `eval/calibrate.py` on the
+#: development question sets (README "Quality"): the most questions handled right (answered right,
+#: or declined when unanswerable) with false abstentions at most 0.1 on each set. With eighteen sets
+#: it prefers 0.52 by one question each way (an unanswerable one declined, an answerable one lost);
+#: that is a tie, and answers the suite expects sit at 0.50 to 0.52, so 0.50 stays.
 ABSTAIN_BELOW = 0.50
 #: A sentence this confident is a source of its own: a dated report in a latest-state answer, an
 #: item in a list. Kept apart from ABSTAIN_BELOW so that calibrating when to abstain changes
