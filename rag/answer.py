@@ -264,9 +264,6 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     # Dead", "Season 11") are the subject itself, which every sentence about it repeats
     subject = set(tokenize(" ".join(q.names))) | set(q.hard)
     echoes = {p for p in _pairs(own_words(q.text), skip=2) if not set(p) & subject}
-    article: dict[str, list[Passage]] = {}
-    for passage in passages:
-        article.setdefault(passage.doc_id, []).append(passage)
     for rank, passage in enumerate(passages):
         rank = min(rank, primary if primary is not None else rank)
         spans = passage.sentences or ((passage.start, passage.end),)
@@ -295,7 +292,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 tokens |= set(tokenize(passage.title))
             lowered = _plain(text)
             # "The Duke, who lives in Carrick Sound" is about the Duke of Ambry its article named
-            held = [h for t in _TITLE_ALONE.finditer(text) if (h := _holder(t.group(1), text, _earlier(article[passage.doc_id], start)))]
+            held = [h for t in _TITLE_ALONE.finditer(text) if (h := _holder(t.group(1), text, _earlier(passages, passage.doc_id, start)))] if q.names else []
             named = [_named(n, _plain(" ".join([text, *held])) if held else lowered, asked) for n in q.names]
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
@@ -308,8 +305,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # first one introduced ("The source urged: '…' … The priority is privacy…")
             around = tokens.union(*said[max(0, i - 1) : i + 2])
             s.terms = max(s.terms, 0.5 * s.terms + 0.5 * q.coverage(around | _akin(q.terms, around)))
-            prior = passage.text[spans[i - 1][0] - passage.start : start - passage.start] if i and len(parts) == 1 else ""
-            prior = "" if "\n\n" in prior else prior  # the sentence before, in its paragraph
+            # the sentence before, in its paragraph (only a year asked reads it)
+            prior = passage.text[spans[i - 1][0] - passage.start : start - passage.start] if q.years and i and len(parts) == 1 else ""
+            prior = "" if "\n\n" in prior else prior
             s.clash = float(_clash(q, asked_quarters, text, passage, prior) or _opposite(opposites, lowered))
             s.context = q.coverage(passage_tokens)
             if q.names:
@@ -360,9 +358,6 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         extras = [x for x in extras if x not in others]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
                     extras = [x for x in extras if q.counts(read[read.find(x) + len(x):])]
-                    if q.counting and not q.direction:
-                        # "how many people work there" is not "it had taken on 110 more workers"
-                        extras = [x for x in extras if not re.match(r"\s+(?:more|fewer|extra|additional)\b", read[read.find(x) + len(x):])]
                     # "Turnout reached 44.8 percent" measures turnout, which the question did not ask
                     other = _other_measures(q, read)
                     extras = [x for x in extras if not any(a <= read.find(x) < b for a, b in other)]
@@ -1032,16 +1027,15 @@ def _quote(s: Sentence, n: int, read: list[Passage]) -> str:
     a bare title named as its article named it earlier (`read`: the passages read), and each part
     cited `[n]`."""
     offset = s.passage.start
-    article = [p for p in read if p.doc_id == s.passage.doc_id]
     return " ".join(
-        _cite(_titled(annotate(_clean(s.passage.text[a - offset : b - offset]), s.passage.published_date), _earlier(article, a)), n)
+        _cite(_titled(annotate(_clean(s.passage.text[a - offset : b - offset]), s.passage.published_date), _earlier(read, s.passage.doc_id, a)), n)
         for a, b in s.parts or ((s.start, s.end),)
     )
 
 
-def _earlier(article: list[Passage], start: int) -> str:
-    """What the passages read of an article say before offset `start`."""
-    return " ".join(p.text[: start - p.start] for p in article if p.start < start)
+def _earlier(read: list[Passage], doc_id: str, start: int) -> str:
+    """What the passages read of article `doc_id` say before offset `start`."""
+    return " ".join(p.text[: start - p.start] for p in read if p.doc_id == doc_id and p.start < start)
 
 
 _TITLE_ALONE = re.compile(

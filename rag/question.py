@@ -147,6 +147,8 @@ _PEOPLE = frozenset(
     "pupils students children adults teenagers men women drivers voters members officers households families "
     "participants volunteers tourists guests customers users migrants refugees casualties victims deaths viewers listeners readers subscribers audiences".split()
 )
+#: Words after a number that make it a change in a count: "taken on 110 more workers".
+_ADDED = re.compile(r"\s+(?:more|fewer|extra|additional)\b")
 #: Words after a number that say nothing of what it counts.
 _NOT_COUNTED = frozenset("percent cents pence points others times years months weeks days hours minutes seconds".split())
 _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost |more than |over |fewer than |less than )?"
@@ -319,7 +321,10 @@ class Question:
 
     def counts(self, after: str) -> bool:
         """The words after a number (`after`) do not say it counts something else than asked:
-        "412 homes" answers no "how many people", "12 people" and "19, officials said" do."""
+        "412 homes" answers no "how many people", "12 people" and "19, officials said" do; "110 more
+        workers" counts a change, which "how many work there" does not ask."""
+        if self.counting and not self.direction and _ADDED.match(after):
+            return False
         said = re.match(r"\s+(?:[a-z-]+\s+)?([a-z]{3,}s)\b", after)  # "280 homes", "420 new homes"; not "19, officials"
         if self.counted is None or not said or said.group(1) in function_words() or said.group(1) in _NOT_COUNTED:
             return True
