@@ -69,6 +69,7 @@ _SAME_THING = (
     ("create", "come up with", "devise", "invent"),
     ("postpone", "delay", "push back", "put back", "put off"),
     ("lay off", "laid off", "let go", "make redundant", "redundancy"),
+    ("win", "winner", "champion"),
 )
 
 

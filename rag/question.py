@@ -94,7 +94,7 @@ _FUTURE_ASKED = re.compile(
     r"|\bwhen (?:is|are)\b[^?]*?\b\w{2,}ing\b|\bwhen (?:does|do)\b", re.I
 )
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
-_BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
+_BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+(?:(?:the|their|its|his|her|this|that)\s+)?((?:1[89]|20)\d\d)\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
 _MONEY_NOUNS = (r"price|revenue|salary|budget|profit|income|fee|fine|penalty|grant|bonus|loan|subsidy|donation|settlement"

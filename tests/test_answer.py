@@ -1880,3 +1880,35 @@ def test_a_count_of_more_is_a_change_not_how_many(tmp_path):
     assert "470" in answer.text and "110" not in answer.text, answer.text
     answer = index.ask("How many more workers did Fenwright take on at Kestle Vale?")
     assert "110" in answer.text, answer.text
+
+
+def test_a_winner_or_champion_says_who_won(tmp_path):
+    """"Who won the 2021 Tour of Istria?" is answered by who "stood atop the podium as the 2021
+    Tour of Istria champion", not by the rider who won one stage of it."""
+    from rag.lexical import said_in_other_words, tokenize
+
+    assert said_in_other_words(tokenize("Who won the race?"), set(tokenize("the overall winner"))) == {"win"}
+    index = _ingested(tmp_path, [
+        {"id": "stage", "published": "2021-07-10", "text":
+            "Lena Varga wins stage 13 of the Tour of Istria, her fourth victory in this year's race."},
+        {"id": "final", "published": "2021-07-19", "text":
+            "After 21 frantic stages that produced 13 stage winners in total, Maro Kell stood atop the Pula podium "
+            "as the 2021 Tour of Istria champion."},
+    ])
+    answer = index.ask("Who won the 2021 Tour of Istria?")
+    assert "Maro Kell" in answer.text and "Varga" not in answer.text, answer.text
+
+
+def test_before_the_years_event_bounds_the_date_asked(tmp_path):
+    """"Before their 2024 title win, when had Rovers last been champions?" asks a date before
+    2024, as "before 2024" does: not the day of the 2024 win."""
+    from rag.question import analyse
+
+    assert analyse("Before their 2024 title win, when had Rovers last been league champions?").bounds == (("2024", -1),)
+    assert analyse("After the 2018 cost review, when was it expected to open?").bounds == (("2018", 1),)
+    index = _ingested(tmp_path, [{"id": "title", "published": "2024-05-20", "text":
+        "Veldham Rovers won the Carvonian Premier League title on Sunday with a game to spare, beating Port Linmouth "
+        "2-0 at Quayside Park.\n\nIt is the club's second league title in three seasons, after they won the "
+        "championship in 2022 with 81 points."}])
+    answer = index.ask("Before their 2024 title win, when had Veldham Rovers last been league champions?")
+    assert not answer.abstained and "2022" in answer.text and "May 19" not in answer.text, answer.text
