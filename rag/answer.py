@@ -258,6 +258,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     opposites = _opposites(asked)
     score_asked = _SCORE_ASKED.search(asked) is not None
     reporting_asked = _REPORTING.search(own_words(q.text)) is not None
+    add_on_asked = _ADD_ON.search(q.text) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
     said_as, asked_as = _said_as(q)
     # the question's own words for what is said of its subject: pairs within its names ("Walking
@@ -344,6 +345,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     extras = [x for x in extras if not _REPORTED.search(_before(x, read, 4))]
                 if q.kind is Kind.DATE and q.bounds:
                     extras = [x for x in extras if _within(q, x, read, passage.published_date)]
+                if q.kind is Kind.DATE and not add_on_asked and _ADD_ON.search(text):
+                    # "A soundtrack album featuring music from Starfall was released on…" dates the
+                    # album, not the game; "…Starfall, the video game released on May 29" dates the game
+                    extras = [x for x in extras if _WORK_AGAIN.search(_before(x, read, 8))]
                 distance = _distances(anchors | other_words_for(anchors, tokens), read, extras)
                 formed = {c for m in q.form[1].finditer(read) for c in m.groups() if c} if q.form else set()
                 whole = set(formed)  # an answer in the form asked is a whole one, however written ("by nine votes to two")
@@ -429,6 +434,9 @@ _INSTITUTION = re.compile(
     r"|Party|Union|Association|Society|Foundation|Fund|Festival|Awards?|Bank|Market|Harbour|Port|River|Lake|Island|Valley"
     r"|Hill|Reserve|Airport|Museum|Library|Theatre|Gallery|Prison|Network|Railway|Line|Fire|Rescue|County|City|District|Borough)$"
 )
+#: a thing made for or from a work, with a release date of its own
+_ADD_ON = re.compile(r"\b(?:soundtracks?|OST|DLC|expansion pass|season pass|add-ons?|Ver\.)(?!\w)", re.IGNORECASE)
+_WORK_AGAIN = re.compile(r",\s+the (?:video )?(?:game|film|movie|album|novel|book|series|show)\b")
 _PLACE_PREPOSITION = re.compile(r"\b(?:of|in|at|from|on|near|to)\s*$", re.IGNORECASE)
 _REPORTING = re.compile(
     r"\b(?:said|say|says|saying|heard|hear|told|tell|announced?|announcement|reported|report|confirmed?|revealed?|stated?"

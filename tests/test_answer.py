@@ -1912,3 +1912,17 @@ def test_before_the_years_event_bounds_the_date_asked(tmp_path):
         "championship in 2022 with 81 points."}])
     answer = index.ask("Before their 2024 title win, when had Veldham Rovers last been league champions?")
     assert not answer.abstained and "2022" in answer.text and "May 19" not in answer.text, answer.text
+
+
+def test_a_soundtrack_or_expansion_has_a_release_date_of_its_own(tmp_path):
+    """"When was Starfall: Definitive Edition released?" is not answered by the day its second
+    soundtrack album came out, but by "…Starfall: Definitive Edition, the video game released on…"."""
+    index = _index_of(tmp_path, {
+        "album": "A second soundtrack album featuring the remastered tracks used in Starfall: Definitive Edition was "
+                 "released on 2 August 2023.",
+        "discs": "This 5 disc original soundtrack features the music used in Starfall: Definitive Edition, the video "
+                 "game released by Nimbus on May 29, 2020 for the Switch.",
+    })
+    answer = index.ask("When was Starfall Definitive Edition released?")
+    assert answer.text.startswith("May 29, 2020"), answer.text
+    assert index.ask("When was the Starfall: Definitive Edition soundtrack album released?").text.startswith("August 2, 2023")
