@@ -503,7 +503,7 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
 def _placed(extra: str, read: str, published: date) -> int:
     """-1, 0 or 1: `extra` lies before, on or after the day of its report."""
     at = read.find(extra)
-    label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 and date_parts(extra)[2] is None else None
+    label = re.match(r"(?:['’]s)?\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 and date_parts(extra)[2] is None else None
     return side(label.group(1) if label else extra, published)
 
 
@@ -675,7 +675,7 @@ def _within(q: Question, extra: str, read: str, published: date | None) -> bool:
     year = date_parts(extra)[2]
     if year is None:  # a relative date: the year `annotate` resolved it to, else its report's
         at = read.find(extra)
-        label = re.match(r"\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 else None
+        label = re.match(r"(?:['’]s)?\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 else None
         year = date_parts(label.group(1))[2] if label else published.year if published else None
     return year is None or all((year - int(bound)) * side > 0 for bound, side in q.bounds)
 

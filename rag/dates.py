@@ -100,6 +100,9 @@ def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]
     return sorted(found)
 
 
+_POSSESSIVE = re.compile(r"(?:['’]s\b)?")
+
+
 @lru_cache(maxsize=16_384)
 def annotate(sentence: str, published: date | None) -> str:
     """The sentence with each relative date followed by its resolution in brackets. Cached: the
@@ -108,6 +111,7 @@ def annotate(sentence: str, published: date | None) -> str:
     for start, end, label in resolve(sentence, published):
         if label.lower() in sentence[start:end].lower():
             continue
+        end += len(_POSSESSIVE.match(sentence, end).group())  # "Tuesday's [1 October 2024] rush hour"
         out.append(sentence[last:end] + f" [{label}]")
         last = end
     return "".join(out) + sentence[last:]

@@ -275,6 +275,20 @@ def test_a_weekday_in_a_schedule_or_before_a_date_is_not_resolved():
         assert annotate(sentence, date(2019, 5, 6)) == sentence
 
 
+def test_a_resolved_date_follows_its_possessive(tmp_path):
+    """"Tuesday's [1 October 2024] rush hour" reads as English; "Tuesday [1 October 2024]'s" does not."""
+    from datetime import date
+
+    from rag.dates import annotate
+
+    said = annotate("A tram came off the rails during Tuesday's evening rush hour, the worst this year’s seen.", date(2024, 10, 2))
+    assert said == "A tram came off the rails during Tuesday's [1 October 2024] evening rush hour, the worst this year’s [2024] seen.", said
+    index = _ingested(tmp_path, [{"id": "tram", "published": "2024-10-02", "text":
+        "Three people were taken to hospital after a tram came off the rails during Tuesday's evening rush hour."}])
+    answer = index.ask("When did the tram come off the rails?")
+    assert answer.text.startswith("October 1, 2024 [1].") and "Tuesday's [1 October 2024] evening" in answer.text, answer.text
+
+
 @pytest.mark.parametrize(("sentence", "published", "resolved"), [
     # a month after the publication month is last year's in a report of the past ...
     ("The statue was unveiled in July.", "2021-03-02", "July 2020"),
