@@ -150,6 +150,7 @@ _PEOPLE = frozenset(
 #: Words after a number that make it a change in a count: "taken on 110 more workers".
 _ADDED = re.compile(r"\s+(?:more|fewer|extra|additional)\b")
 #: Words after a number that say nothing of what it counts.
+_CREW = frozenset("strong man woman person".split())  # "a 40-strong crew", "a 12-man squad"
 _NOT_COUNTED = frozenset("percent cents pence points others times years months weeks days hours minutes seconds".split())
 _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost |more than |over |fewer than |less than )?"
 #: Answers news gives in a form of their own, (what asks for one, what gives it, the number being
@@ -325,13 +326,14 @@ class Question:
         workers" counts a change, which "how many work there" does not ask."""
         if self.counting and not self.direction and _ADDED.match(after):
             return False
-        said = re.match(r"\s+(?:[a-z-]+\s+)?([a-z]{3,}s)\b", after)  # "280 homes", "420 new homes"; not "19, officials"
-        if self.counted is None or not said or said.group(1) in function_words() or said.group(1) in _NOT_COUNTED:
+        # "280 homes", "420 new homes", and the "two-term" of "two-term incumbent"; not "19, officials"
+        said = re.match(r"\s+(?:[a-z-]+\s+)?([a-z]{3,}s)\b", after) or re.match(r"-([a-z]{3,})\b(?!-)", after)
+        if self.counted is None or not said or said.group(1) in function_words() or {said.group(1), said.group(1) + "s"} & _NOT_COUNTED:
             return True
         word = said.group(1)
         if set(tokenize(word)) & set(self.terms):
             return True  # "140 rescues" counts what "how many people did they rescue" asks
-        return word in _PEOPLE if self.counted == "people" else tokenize(word)[:1] == [self.counted]
+        return bool({word, word + "s"} & _PEOPLE | {word} & _CREW) if self.counted == "people" else tokenize(word)[:1] == [self.counted]
 
     @cached_property
     def share(self) -> bool:

@@ -1940,3 +1940,19 @@ def test_a_soundtrack_or_expansion_has_a_release_date_of_its_own(tmp_path):
     answer = index.ask("When was Starfall Definitive Edition released?")
     assert answer.text.startswith("May 29, 2020"), answer.text
     assert index.ask("When was the Starfall: Definitive Edition soundtrack album released?").text.startswith("August 2, 2023")
+
+
+def test_a_number_joined_to_a_noun_counts_that_noun(tmp_path):
+    """The "two" of "two-term incumbent" counts terms: it answers no "how many votes", and
+    when nothing else does the articles don't say."""
+    from rag.question import analyse
+
+    votes = analyse("How many votes did Linnea Okafor receive in the mayoral election?")
+    assert not votes.counts("-term incumbent") and votes.counts(" votes") and votes.counts("-vote margin")
+    crew = analyse("How many people were on the lifeboat?")
+    assert crew.counts("-strong crew") and not crew.counts("-home estate")
+    index = _index_of(tmp_path, {"mayor": (
+        "Linnea Okafor, the lawyer who led the fight to save Fennick Market, was elected mayor of Port Calder on "
+        "Tuesday, unseating two-term incumbent Gerald Throssel.\n\nOkafor, standing for the Civic Alliance, won 52.4 "
+        "percent of the vote, according to final results released early on Wednesday.")})
+    assert index.ask("How many votes did Linnea Okafor receive in the mayoral election?").abstained
