@@ -620,11 +620,13 @@ _UNTOLD = re.compile(
     r"\b(?:did|does|do|would|will|could|has|have|had|was|were|is|are)(?:n['’]t| not)(?: yet)?(?: been)?\s+(?:\w+\s+)?"
     r"(?:give|gave|given|say|said|disclose|disclosed|reveal|revealed|name|named|identify|identified|known|release|released"
     r"|specify|specified|confirm|confirmed|comment)\b|\bdeclined to (?:say|comment|give|name|disclose|reveal|identify)\b"
-    r"|\b(?:not|never) (?:been )?(?:made public|disclosed|revealed|identified)\b|\bundisclosed\b|\bunnamed\b"
+    r"|\b(?:not|never) (?:been )?(?:made public|disclosed|revealed|identified)\b"
     r"|\b(?:yet|still) to be (?:named|set|decided|announced|confirmed|agreed|appointed|chosen|disclosed|revealed|identified)\b"
     r"|\bno (?:\w+ ){0,2}(?:has|have) (?:yet )?been (?:set|fixed|named|announced|given|agreed|decided)\b",
     re.IGNORECASE,
 )
+#: "an unnamed buyer", "an undisclosed sum": untold only when the question asks who, how much, where…
+_WITHHELD = re.compile(r"\b(?:undisclosed|unnamed)\b", re.IGNORECASE)
 _KNOWN_ASKED = re.compile(r"^\W*(?:is|was|are|were|has|have|had|do|does|did)\b.*\b(?:known|said|say|named|disclosed|revealed|confirmed)\b", re.I)
 
 
@@ -636,14 +638,16 @@ def _untold(q: Question, s: Sentence) -> bool:
     if _KNOWN_ASKED.search(own_words(q.text)):
         return False
     if not s.extras:
-        return _UNTOLD.search(s.text) is not None
+        # "…claimed an unnamed member of the family questioned…" does not leave "what did they
+        # claim?" untold
+        return _UNTOLD.search(s.text) is not None or (q.kind is not Kind.OTHER and _WITHHELD.search(s.text) is not None)
     # "Alder & Finch did not disclose how much it had paid. The company will invest £9.5 million…":
     # of two sentences quoted together (one for the other's pronoun), one may say it does not know
     # what the question asks about while the other gives an answer of its kind about something else
     said = [s.text[a - s.start : b - s.start] for a, b in s.parts] if len(s.parts) > 1 else []
     answering = [part for part in said if any(x in part for x in s.extras)]
     focus = _focus(q)
-    return any(_UNTOLD.search(part) and focus & set(tokenize(part)) for part in said if part not in answering) and not any(
+    return any((_UNTOLD.search(part) or _WITHHELD.search(part)) and focus & set(tokenize(part)) for part in said if part not in answering) and not any(
         focus & set(tokenize(part)) for part in answering)
 
 
@@ -860,6 +864,7 @@ def _same_answer(kind: Kind, a: str, b: str) -> bool:
 # the "it" of "It is expected that…" or "It was not known whether…" points at nothing.
 _ANAPHOR = re.compile(
     r"(?:(?:instead|however|meanwhile|still|now|but|and|so|yet|then|later|since then|after that),?\s+)?"
+    r"(?:(?:in|at|during|after|before|on|since) (?:the|that|this|their|his|her|its) \w+(?: \w+)?,\s+)?"
     r"(?!it(?:['’]s| is| was| has been| had been| would be| will be| seems| seemed| appears| remains)"
     r" (?:not )?(?:\w+ )?(?:expected|believed|understood|thought|said|reported|known|clear|unclear|likely|unlikely"
     r"|possible|hoped|feared|claimed|rumou?red|alleged|important|time|true|hard|difficult|easy|worth)\b)"

@@ -70,6 +70,7 @@ _SAME_THING = (
     ("postpone", "delay", "push back", "put back", "put off"),
     ("lay off", "laid off", "let go", "make redundant", "redundancy"),
     ("win", "winner", "champion"),
+    ("remark", "comment"),
 )
 
 

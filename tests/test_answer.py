@@ -1956,3 +1956,31 @@ def test_a_number_joined_to_a_noun_counts_that_noun(tmp_path):
         "Tuesday, unseating two-term incumbent Gerald Throssel.\n\nOkafor, standing for the Civic Alliance, won 52.4 "
         "percent of the vote, according to final results released early on Wednesday.")})
     assert index.ask("How many votes did Linnea Okafor receive in the mayoral election?").abstained
+
+
+def test_a_pronoun_after_a_short_opening_phrase_is_read_with_its_antecedent():
+    """"In the conversation, they claimed…" says what Harry and Meghan claimed only with the
+    sentence before it, which names them."""
+    s = _candidate("What did Ana and Luis Ruiz tell the radio host happened when they left the firm?",
+                   "In May, Ana and Luis Ruiz gave a long interview to a radio host. In the interview, they said they "
+                   "were cut off financially when they decided to leave the firm.")
+    assert s.text.startswith("In May, Ana and Luis Ruiz") and "cut off financially" in s.text, s.text
+    assert s.names == 1
+
+
+def test_an_unnamed_person_leaves_untold_only_who_it_was(tmp_path):
+    """"…claimed an unnamed member of the family had questioned…" answers "What did they claim?";
+    "sold it to an unnamed buyer" leaves "Who bought it?" untold."""
+    from rag.lexical import said_in_other_words, tokenize
+
+    assert said_in_other_words(tokenize("Who made the remark?"), set(tokenize("It was Charles who made the comment"))) == {"remark"}
+    index = _index_of(tmp_path, {
+        "interview": "In March, Ana and Luis Ruiz gave a tell-all interview to Tessa Marlowe. In the conversation, they "
+                     "claimed they had been cut off financially, and claimed an unnamed member of the family had "
+                     "questioned their plans.",
+        "painting": "The harbour painting was sold at auction last week to an unnamed buyer for far less than its estimate.",
+    })
+    claimed = index.ask("What did Ana and Luis Ruiz claim in their interview with Tessa Marlowe?")
+    assert not claimed.abstained and "cut off financially" in claimed.text, claimed.text
+    bought = index.ask("Who bought the harbour painting at auction?")
+    assert bought.abstained and "unnamed buyer" in bought.text, bought.text
