@@ -60,7 +60,7 @@ CLOSE_DATED = 0.8  # of the best score: a report of another date this close is a
 BORROWED = 0.5  # weight of the context words a follow-up borrowed from the previous turn
 CAPTION = 0.5  # what a caption counts as an answer to a what/how/why question
 ECHO = 0.1  # what an answer right after the question's own words ("is expected to be in …") adds
-UNFORMED = 0.5  # what a sentence that gives no reason counts as an answer to a why question, or no job to "what does she do"
+UNFORMED = 0.5  # what a sentence that gives no reason counts as an answer to a why question, no job to "what does she do", nothing known to "is it known…"
 VOTED = 2  # a sentence votes for its best two answers (strongest, then nearest the asked word)
 
 
@@ -258,6 +258,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     opposites = _opposites(asked)
     score_asked = _SCORE_ASKED.search(asked) is not None
     reporting_asked = _REPORTING.search(own_words(q.text)) is not None
+    known_asked = _IS_IT_KNOWN.match(own_words(q.text)) is not None
     add_on_asked = _ADD_ON.search(q.text) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
     said_as, asked_as = _said_as(q)
@@ -420,7 +421,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 # a photo caption ("Harry and Meghan during their interview in March 2021") names
                 # what the question names and says nothing of it
                 s.typed = min(1.0, len(new) / 4) * (CAPTION if _caption(text) else 1.0)
-                if (q.why and not CAUSE.search(text)) or (q.job and not JOB.search(text)):
+                if (q.why and not CAUSE.search(text)) or (q.job and not JOB.search(text)) or (known_asked and not _KNOWN.search(text)):
                     s.typed *= UNFORMED
             out.append(s)
     return out
@@ -627,6 +628,9 @@ _UNTOLD = re.compile(
 )
 #: "an unnamed buyer", "an undisclosed sum": untold only when the question asks who, how much, where…
 _WITHHELD = re.compile(r"\b(?:undisclosed|unnamed)\b", re.IGNORECASE)
+#: "Is it known who made the first move?" is answered by what is known, or that it is not
+_IS_IT_KNOWN = re.compile(r"\W*(?:is|was)\s+it\s+(?:known|clear)\b", re.IGNORECASE)
+_KNOWN = re.compile(r"\b(?:known|unknown|clear|unclear|uncertain|confirmed|unconfirmed)\b", re.IGNORECASE)
 _KNOWN_ASKED = re.compile(r"^\W*(?:is|was|are|were|has|have|had|do|does|did)\b.*\b(?:known|said|say|named|disclosed|revealed|confirmed)\b", re.I)
 
 

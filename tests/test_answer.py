@@ -1984,3 +1984,18 @@ def test_an_unnamed_person_leaves_untold_only_who_it_was(tmp_path):
     assert not claimed.abstained and "cut off financially" in claimed.text, claimed.text
     bought = index.ask("Who bought the harbour painting at auction?")
     assert bought.abstained and "unnamed buyer" in bought.text, bought.text
+
+
+def test_is_it_known_is_answered_by_what_is_known(tmp_path):
+    """"Is it known who made the first move?" is answered by "It was not known whether it had been
+    Ana or Luis who extended the olive branch", not by a sentence that names both and says nothing
+    of what is known."""
+    index = _index_of(tmp_path, {
+        "summit": "Aides to Ana Ruiz and Luis Ruiz met at a hotel in Lisbon last month. It was not known whether it "
+                  "had been Ana or Luis who extended the olive branch, but insiders said the meeting was a sign of "
+                  "determination on both sides.",
+        "feud": "\"Ana was hugely hurt when Luis just walked out on the family business and moved abroad,\" a source "
+                "close to the Ruiz family said.",
+    })
+    answer = index.ask("Is it known who made the first move, Ana or Luis?")
+    assert "not known" in answer.text, answer.text
