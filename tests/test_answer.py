@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from conftest import SEEDS, run_rag
@@ -1999,3 +2000,17 @@ def test_is_it_known_is_answered_by_what_is_known(tmp_path):
     })
     answer = index.ask("Is it known who made the first move, Ana or Luis?")
     assert "not known" in answer.text, answer.text
+
+
+
+def test_where_an_event_was_in_the_year_asked_is_said_beside_its_name(tmp_path):
+    """"Where did the Meridian Dev Summit take place in 2018?": "Last year's edition in Greywick drew
+    about 6,800" in a 2019 report says it, though it repeats no word of the question; the sentence
+    about this year's summit, which names the summit, is about another year. (The almanac set's
+    corpus, `eval/corpora/almanac`: five reports on the summit among twenty.)"""
+    corpus = Path(__file__).resolve().parent.parent / "eval" / "corpora" / "almanac" / "articles.jsonl"
+    index = _ingested(tmp_path, [json.loads(line) for line in corpus.read_text().splitlines()])
+    took_place = index.ask("Where did the Meridian Dev Summit take place in 2018?")
+    assert not took_place.abstained and "Greywick" in took_place.text, took_place.text
+    hosted = index.ask("Which city hosted the Meridian Dev Summit in 2016?")
+    assert not hosted.abstained and "Orrisby" in hosted.text, hosted.text
