@@ -94,7 +94,12 @@ _FUTURE_ASKED = re.compile(
     r"|\bwhen (?:is|are)\b[^?]*?\b\w{2,}ing\b|\bwhen (?:does|do)\b", re.I
 )
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
-_BOUND = re.compile(r"\b(before|prior to|until|till|after|since)\s+(?:(?:the|their|its|his|her|this|that)\s+)?((?:1[89]|20)\d\d)\b", re.IGNORECASE)
+_SPAN_BEFORE = re.compile(r"\b(?:day|days|week|weeks|month|months|morning|night|evening|year|years|hours?|minutes?)\s+$", re.IGNORECASE)
+#: "before 2023", "before their 2024 title win", "before the salmon spotted in 2021"
+_BOUND = re.compile(
+    r"\b(before|prior to|until|till|after|since)\s+(?:(?:the|their|its|his|her|this|that)\s+(?:[\w'’-]+\s+){0,4}?(?:in\s+)?)?((?:1[89]|20)\d\d)\b",
+    re.IGNORECASE,
+)
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
 _MONEY_NOUNS = (r"price|revenue|salary|budget|profit|income|fee|fine|penalty|grant|bonus|loan|subsidy|donation|settlement"
@@ -457,7 +462,9 @@ CAUSE = re.compile(
 def analyse(text: str, idf: Callable[[str], float] | None = None) -> Question:
     lowered = text.lower().strip()
     kind = _kind(lowered)
-    bounds = tuple((year, -1 if word.lower() in ("before", "prior to", "until", "till") else 1) for word, year in _BOUND.findall(text))
+    # "the day after the lunch in 2024" is a day of 2024, not a bound
+    bounds = tuple((m.group(2), -1 if m.group(1).lower() in ("before", "prior to", "until", "till") else 1)
+                   for m in _BOUND.finditer(text) if not _SPAN_BEFORE.search(text, 0, m.start()))
     years = tuple(dict.fromkeys(y for y in YEAR_RE.findall(text) if y not in dict(bounds)))
     numbers = tuple(
         dict.fromkeys(n.lower() for n in _HARD_NUMBER.findall(text) if n not in years and n not in dict(bounds))

@@ -1921,6 +1921,9 @@ def test_before_the_years_event_bounds_the_date_asked(tmp_path):
 
     assert analyse("Before their 2024 title win, when had Rovers last been league champions?").bounds == (("2024", -1),)
     assert analyse("After the 2018 cost review, when was it expected to open?").bounds == (("2018", 1),)
+    assert analyse("Before the salmon spotted in 2021, when had one last been seen?").bounds == (("2021", -1),)
+    day_after = analyse("Where did they meet the day after the lunch in 2024?")
+    assert day_after.bounds == () and day_after.years == ("2024",)
     index = _ingested(tmp_path, [{"id": "title", "published": "2024-05-20", "text":
         "Veldham Rovers won the Carvonian Premier League title on Sunday with a game to spare, beating Port Linmouth "
         "2-0 at Quayside Park.\n\nIt is the club's second league title in three seasons, after they won the "
