@@ -504,11 +504,21 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
     return _placed(extra, read, published) == (-1 if q.tense == "future" else 1)
 
 
+def _resolved(extra: str, read: str) -> str | None:
+    """The date `annotate` wrote after the relative date `extra` in `read` ("Tuesday's [1 October
+    2024]"), None when it wrote none."""
+    at = read.find(extra)
+    label = _LABEL.match(read, at + len(extra)) if at >= 0 else None
+    return label.group(1) if label else None
+
+
+_LABEL = re.compile(r"(?:['’]s)?\s*\[([^\]]+)\]")
+
+
 def _placed(extra: str, read: str, published: date) -> int:
     """-1, 0 or 1: `extra` lies before, on or after the day of its report."""
-    at = read.find(extra)
-    label = re.match(r"(?:['’]s)?\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 and date_parts(extra)[2] is None else None
-    return side(label.group(1) if label else extra, published)
+    label = _resolved(extra, read) if date_parts(extra)[2] is None else None
+    return side(label or extra, published)
 
 
 _SCORE = re.compile(r"(?<![\w$£€-])(?<!\d[.,])\d{1,2}\s?[-–]\s?\d{1,2}(?![\w%-]|[.,]\d)")
@@ -685,9 +695,8 @@ def _within(q: Question, extra: str, read: str, published: date | None) -> bool:
     "Before 2023, when had they last won?", "on Saturday" in a 2023 report does not."""
     year = date_parts(extra)[2]
     if year is None:  # a relative date: the year `annotate` resolved it to, else its report's
-        at = read.find(extra)
-        label = re.match(r"(?:['’]s)?\s*\[([^\]]+)\]", read[at + len(extra):]) if at >= 0 else None
-        year = date_parts(label.group(1))[2] if label else published.year if published else None
+        label = _resolved(extra, read)
+        year = date_parts(label)[2] if label else published.year if published else None
     return year is None or all((year - int(bound)) * side > 0 for bound, side in q.bounds)
 
 

@@ -94,6 +94,7 @@ _FUTURE_ASKED = re.compile(
     r"|\bwhen (?:is|are)\b[^?]*?\b\w{2,}ing\b|\bwhen (?:does|do)\b", re.I
 )
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)
+#: "the day after", "two weeks before": a span of time, after which a year is no bound
 _SPAN_BEFORE = re.compile(r"\b(?:day|days|week|weeks|month|months|morning|night|evening|year|years|hours?|minutes?)\s+$", re.IGNORECASE)
 #: "before 2023", "before their 2024 title win", "before the salmon spotted in 2021"
 _BOUND = re.compile(
@@ -155,8 +156,9 @@ _PEOPLE = frozenset(
 #: Words after a number that make it a change in a count: "taken on 110 more workers".
 _ADDED = re.compile(r"\s+(?:more|fewer|extra|additional)\b")
 #: Words after a number that say nothing of what it counts.
-_CREW = frozenset("strong man woman person".split())  # "a 40-strong crew", "a 12-man squad"
 _NOT_COUNTED = frozenset("percent cents pence points others times years months weeks days hours minutes seconds".split())
+#: Words joined to a number that count people: "a 40-strong crew", "a 12-man squad".
+_CREW = frozenset("strong man woman person".split())
 _APPROX = r"(?:just |only |a mere |some |about |around |roughly |nearly |almost |more than |over |fewer than |less than )?"
 #: Answers news gives in a form of their own, (what asks for one, what gives it, the number being
 #: one of its groups): an age ("How old is he?": "Falk, 61,"), a crowd ("How many people
