@@ -138,7 +138,7 @@ class _BadServer(BaseHTTPRequestHandler):
     def _reply(self, mode: str) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if mode == "hang":
-            time.sleep(20)
+            time.sleep(60)
             return
         if mode == "status":
             return self._json({"error": {"message": "model crashed"}}, 500)
@@ -150,7 +150,7 @@ class _BadServer(BaseHTTPRequestHandler):
         elif mode == "empty":
             self.wfile.write(b'data: {"id":"x","object":"chat.completion.chunk","created":0,"model":"bad","choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}]}\n\n')
         elif mode == "trickle":  # a token a second, forever
-            for _ in range(20):
+            for _ in range(60):
                 chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "bad",
                          "choices": [{"index": 0, "delta": {"content": "Harry "}, "finish_reason": None}]}
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
@@ -185,7 +185,9 @@ def test_failing_server_falls_back_with_a_warning(seed_index, seed_index_path, b
     answer = index.ask(HARRY, history=history)
     elapsed = time.monotonic() - started
     _assert_extractive(answer, expected)
-    assert elapsed < 10, f"the fallback took {elapsed:.1f} s"
+    # the server hangs or trickles for a minute: well under that means the 2-s timeout cut it
+    # off, with room for a busy machine (a loaded run here took 12 s)
+    assert elapsed < 30, f"the fallback took {elapsed:.1f} s"
     reason = {"hang": "did not finish within 2 s", "trickle": "did not finish within 2 s", "malformed": "malformed",
               "empty": "returned an empty answer", "status": "HTTP 500"}[mode]
     assert reason in " ".join(answer.warnings)
