@@ -298,7 +298,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             lowered = _plain(text)
             # "The Duke, who lives in Carrick Sound" is about the Duke of Ambry its article named
             held = [h for t in _TITLE_ALONE.finditer(text) if (h := _holder(t.group(1), text, _earlier(passages, passage.doc_id, start)))] if q.names else []
-            named = [_named(n, _plain(" ".join([text, *held])) if held else lowered, asked) for n in q.names]
+            names_read = _plain(" ".join([text, *held])) if held else lowered
+            named = [_named(n, names_read, asked) for n in q.names]
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
@@ -440,6 +441,7 @@ _INSTITUTION = re.compile(
 )
 #: a thing made for or from a work, with a release date of its own
 _ADD_ON = re.compile(r"\b(?:soundtracks?|OST|DLC|expansion pass|season pass|add-ons?|Ver\.)(?!\w)", re.IGNORECASE)
+#: the work named again right before a date: "…Definitive Edition, the video game released on"
 _WORK_AGAIN = re.compile(r",\s+the (?:video )?(?:game|film|movie|album|novel|book|series|show)\b")
 _PLACE_PREPOSITION = re.compile(r"\b(?:of|in|at|from|on|near|to)\s*$", re.IGNORECASE)
 _REPORTING = re.compile(
@@ -655,17 +657,22 @@ def _untold(q: Question, s: Sentence) -> bool:
     if _KNOWN_ASKED.search(own_words(q.text)):
         return False
     if not s.extras:
-        # "…claimed an unnamed member of the family questioned…" does not leave "what did they
-        # claim?" untold
-        return _UNTOLD.search(s.text) is not None or (q.kind is not Kind.OTHER and _WITHHELD.search(s.text) is not None)
+        return _says_untold(q, s.text)
     # "Alder & Finch did not disclose how much it had paid. The company will invest £9.5 million…":
     # of two sentences quoted together (one for the other's pronoun), one may say it does not know
     # what the question asks about while the other gives an answer of its kind about something else
     said = [s.text[a - s.start : b - s.start] for a, b in s.parts] if len(s.parts) > 1 else []
     answering = [part for part in said if any(x in part for x in s.extras)]
     focus = _focus(q)
-    return any((_UNTOLD.search(part) or _WITHHELD.search(part)) and focus & set(tokenize(part)) for part in said if part not in answering) and not any(
+    return any(_says_untold(q, part) and focus & set(tokenize(part)) for part in said if part not in answering) and not any(
         focus & set(tokenize(part)) for part in answering)
+
+
+def _says_untold(q: Question, text: str) -> bool:
+    """`text` says what is not known: "did not give a cause"; "an unnamed buyer" only when the
+    question asks a who, how much or where ("…claimed an unnamed member of the family questioned…"
+    leaves "what did they claim?" answered)."""
+    return _UNTOLD.search(text) is not None or (q.kind is not Kind.OTHER and _WITHHELD.search(text) is not None)
 
 
 def _described(asked: str, s: Sentence) -> bool:

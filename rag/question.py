@@ -340,7 +340,9 @@ class Question:
         word = said.group(1)
         if set(tokenize(word)) & set(self.terms):
             return True  # "140 rescues" counts what "how many people did they rescue" asks
-        return bool({word, word + "s"} & _PEOPLE | {word} & _CREW) if self.counted == "people" else tokenize(word)[:1] == [self.counted]
+        if self.counted == "people":
+            return word in _PEOPLE or word + "s" in _PEOPLE or word in _CREW  # "12 workers", "a 12-man squad"
+        return tokenize(word)[:1] == [self.counted]
 
     @cached_property
     def share(self) -> bool:
