@@ -141,6 +141,7 @@ class Sentence:
 NO_ANSWER = "The articles don't say. None of the retrieved passages answers this question."
 UNTOLD = "The articles don't say; the closest report says it is not known:"
 UNNAMED = "The articles don't say which; the closest report does not name it:"
+UNTYPED = "The articles don't say what kind; the closest report mentions it but not its kind:"
 
 
 def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed, more: list[Passage] = ()) -> Answer:
@@ -172,7 +173,8 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
         near = FAR if question.kind is Kind.PLACE else 1
         best = next((s for s in top if not s.clash and s.hard and s.typed >= near and _confidence(question, s) - _astray(question, s) >= sure), best)
     confidence = _confidence(question, best) - best.clash
-    untold = UNTOLD if _untold(question, best) else UNNAMED if best.extras and _described(question.text, best) else None
+    untold = UNTOLD if _untold(question, best) else UNTYPED if _untyped(question.text, best) else (
+        UNNAMED if best.extras and _described(question.text, best) else None)
     if untold and confidence >= ABSTAIN_BELOW:
         # "Her family did not give a cause", "His successor has yet to be named", "sold the pictures
         # to a glossy weekly magazine": the articles don't say, and this one shows it (it holds no
@@ -690,6 +692,21 @@ def _described(asked: str, s: Sentence) -> bool:
             return True
     return False
 
+
+def _untyped(asked: str, s: Sentence) -> bool:
+    """"What type of cancer does he have?" is not answered by "continuing his cancer treatment":
+    the sentence names the thing only as his, the kind of it nowhere ("prostate cancer", "a
+    cancer of the blood" would say it)."""
+    kind = _KIND_OF.search(asked)
+    if not kind:
+        return False
+    noun = re.escape(kind.group(1))
+    said = list(re.finditer(rf"\b{noun}s?\b", s.text, re.IGNORECASE))
+    bare = rf"\b(?:his|her|their|its|the|a|an|this|that)\s+\[?{noun}s?\b\]?(?!\s*(?:,|of|called|named|known|such|–|—|-|\())"
+    return bool(said) and len(re.findall(bare, s.text, re.IGNORECASE)) == len(said)
+
+
+_KIND_OF = re.compile(r"\bwhat\s+(?:type|kind|sort|form)s?\s+of\s+([a-z]{3,})\b", re.IGNORECASE)
 
 #: the thing a "which" question asks to be named: "Which magazine…", "Which senior courtier…", "the name of the cafe"
 _WHICH = re.compile(r"\bwhich\s+(?:[a-z-]+\s+)??([a-z]{4,})\s+(?:did|does|do|was|were|is|are|has|have|had|will|made|bought|took|won)\b"

@@ -1821,6 +1821,21 @@ def test_a_thing_only_described_is_not_named(tmp_path):
     assert answer.abstained and answer.text.startswith(A.UNNAMED), answer.text
 
 
+def test_a_thing_said_without_its_kind_does_not_say_what_kind(tmp_path):
+    """"What type of cancer does the King have?" is not answered by "continuing his [cancer]
+    treatment": the report names the illness only as his, so the articles don't say what kind.
+    One that gives the kind ("treatment for prostate cancer") answers it."""
+    from rag import answer as A
+
+    bare = ("King Osric of Varland returned to public duties on Monday.\n\nPalace officials said the King, 74, was "
+            "continuing his [cancer] treatment at Fellmoor and would attend the harvest service in October.")
+    answer = _index_of(tmp_path / "bare", {"palace": bare}).ask("What type of cancer does King Osric have?")
+    assert answer.abstained and answer.text.startswith(A.UNTYPED), answer.text
+    kind = bare.replace("continuing his [cancer] treatment", "continuing treatment for prostate cancer")
+    answer = _index_of(tmp_path / "kind", {"palace": kind}).ask("What type of cancer does King Osric have?")
+    assert not answer.abstained and "prostate cancer" in answer.text, answer.text
+
+
 def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
     """News names a title in full once ("the Duke of Harrowdene") and then bare ("The Duke, 30,"):
     the quote says who it means, as its article did. A title the article gave two holders, or one
