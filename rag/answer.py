@@ -172,6 +172,10 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
         sure = _confidence(question, best) - CLOSE_CONFIDENCE
         near = FAR if question.kind is Kind.PLACE else 1
         best = next((s for s in top if not s.clash and s.hard and s.typed >= near and _confidence(question, s) - _astray(question, s) >= sure), best)
+    thing = _thing_named(question.text)
+    if thing and not any(_mentions(s, thing) for s in top):
+        # "What is her new business called?": sentences that never mention a business name none
+        return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=0.0)
     confidence = _confidence(question, best) - best.clash
     untold = UNTOLD if _untold(question, best) else UNTYPED if _untyped(question.text, best) else (
         UNNAMED if best.extras and _described(question.text, best) else None)
@@ -707,6 +711,33 @@ def _untyped(asked: str, s: Sentence) -> bool:
 
 
 _KIND_OF = re.compile(r"\bwhat\s+(?:type|kind|sort|form)s?\s+of\s+([a-z]{3,})\b", re.IGNORECASE)
+
+
+def _thing_named(asked: str) -> frozenset[str]:
+    """The word for the thing whose name is asked: "business" in "What is her new business
+    called?", "driver" in "the name of the driver of the tram", "child" in "the name of Marisol
+    Vance and Theo Lindqvist's child"."""
+    match = _NAME_ASKED.search(asked)
+    if not match:
+        return frozenset()
+    phrase = re.split(r"['’]s\s+", match.group(1) or match.group(2))[-1]
+    words = []
+    for word in phrase.split():
+        if word[:1].isupper() or word.lower() in _PHRASE_ENDS or word.lower().endswith("ed") or not word.isalpha():
+            break
+        words.append(word)
+    return frozenset(tokenize(words[-1])) if words else frozenset()
+
+
+def _mentions(s: Sentence, thing: frozenset[str]) -> bool:
+    tokens = set(tokenize(s.text))
+    return bool(thing & tokens or said_in_other_words(thing, tokens))
+
+
+#: "the name of the driver of the tram…", "What is Meghan's new business called?"
+_NAME_ASKED = re.compile(r"\bname of (?:the |an? )?([^?]+)|^\W*what (?:is|was|are|were|will)\s+(?:the\s+)?(.+?)\s+(?:be\s+)?called(?=\s*(?:\?|$|(?:in|at|on|by|when|before|after|during)\b))", re.I)
+_PHRASE_ENDS = frozenset("who that which whose of in at on from for by to with when where after before said born".split())
+
 
 #: the thing a "which" question asks to be named: "Which magazine…", "Which senior courtier…", "the name of the cafe"
 _WHICH = re.compile(r"\bwhich\s+(?:[a-z-]+\s+)??([a-z]{4,})\s+(?:did|does|do|was|were|is|are|has|have|had|will|made|bought|took|won)\b"
