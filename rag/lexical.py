@@ -71,6 +71,7 @@ _SAME_THING = (
     ("lay off", "laid off", "let go", "make redundant", "redundancy"),
     ("win", "winner", "champion"),
     ("remark", "comment"),
+    ("child", "children", "daughter", "son"),
 )
 
 

@@ -1839,7 +1839,7 @@ def test_a_thing_said_without_its_kind_does_not_say_what_kind(tmp_path):
 def test_a_sentence_that_never_mentions_the_thing_does_not_name_it(tmp_path):
     """"What is Delia Marchetti's new business called?" is not answered by her interview, however
     closely it matches her name: sentences that never mention a business name none. A report
-    that does mention it answers."""
+    that does mention it answers, in its own word for it ("their daughter" for a child)."""
     interview = ("Actress Delia Marchetti and her husband moved to Santa Lucia in 2020.\n\nIn March, Delia Marchetti "
                  "gave a long interview to a talk show host about her new life and her plans for the year.")
     answer = _index_of(tmp_path / "none", {"profile": interview}).ask("What is Delia Marchetti's new business called?")
@@ -1847,6 +1847,10 @@ def test_a_sentence_that_never_mentions_the_thing_does_not_name_it(tmp_path):
     business = interview + "\n\nThe couple's lifestyle business, Orchard Lane, opened its first shop in May."
     answer = _index_of(tmp_path / "named", {"profile": business}).ask("What is Delia Marchetti's new business called?")
     assert not answer.abstained and "Orchard Lane" in answer.text, answer.text
+    # news says which child: "their daughter" mentions one
+    daughter = interview + "\n\nThe couple's daughter, Elsa, turns 3 next month."
+    answer = _index_of(tmp_path / "daughter", {"profile": daughter}).ask("What is the name of Delia Marchetti's child?")
+    assert not answer.abstained and "Elsa" in answer.text, answer.text
 
 
 def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
