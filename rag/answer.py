@@ -720,7 +720,7 @@ def _thing_named(asked: str) -> frozenset[str]:
     match = _NAME_ASKED.search(asked)
     if not match:
         return frozenset()
-    phrase = re.split(r"['’]s\s+", match.group(1) or match.group(2))[-1]
+    phrase = re.split(r"['’]s\s+", next(g for g in match.groups() if g))[-1]
     words = []
     for word in phrase.split():
         if word[:1].isupper() or word.lower() in _PHRASE_ENDS or word.lower().endswith("ed") or not word.isalpha():
@@ -735,8 +735,12 @@ def _mentions(s: Sentence, thing: frozenset[str]) -> bool:
 
 
 #: "the name of the driver of the tram…", "What is Meghan's new business called?"
-_NAME_ASKED = re.compile(r"\bname of (?:the |an? )?([^?]+)|^\W*what (?:is|was|are|were|will)\s+(?:the\s+)?(.+?)\s+(?:be\s+)?called(?=\s*(?:\?|$|(?:in|at|on|by|when|before|after|during)\b))", re.I)
-_PHRASE_ENDS = frozenset("who that which whose of in at on from for by to with when where after before said born".split())
+_NAME_ASKED = re.compile(
+    r"\bname of (?:the |an? )?([^?]+)|^\W*what (?:is|was|are|were|will)\s+(?:the\s+)?(.+?)\s+(?:be\s+)?called(?=\s*(?:\?|$|(?:in|at|on|by|when|before|after|during)\b))"
+    r"|^\W*what (?:did|does|do|will|has|have|had)\b.+?\b(?:say|said|write|wrote|reveal|claim|tell)\s+in\s+(?:his|her|their|its|the|an?)\s+([^?]+)",
+    re.I,
+)
+_PHRASE_ENDS = frozenset("who that which whose of in at on from for by to with about during over as when where after before said born".split())
 
 
 #: the thing a "which" question asks to be named: "Which magazine…", "Which senior courtier…", "the name of the cafe"

@@ -1839,7 +1839,8 @@ def test_a_thing_said_without_its_kind_does_not_say_what_kind(tmp_path):
 def test_a_sentence_that_never_mentions_the_thing_does_not_name_it(tmp_path):
     """"What is Delia Marchetti's new business called?" is not answered by her interview, however
     closely it matches her name: sentences that never mention a business name none. A report
-    that does mention it answers, in its own word for it ("their daughter" for a child)."""
+    that does mention it answers, in its own word for it ("their daughter" for a child). "What
+    did he say in his speech?" asks about a speech in the same way."""
     interview = ("Actress Delia Marchetti and her husband moved to Santa Lucia in 2020.\n\nIn March, Delia Marchetti "
                  "gave a long interview to a talk show host about her new life and her plans for the year.")
     answer = _index_of(tmp_path / "none", {"profile": interview}).ask("What is Delia Marchetti's new business called?")
@@ -1851,6 +1852,15 @@ def test_a_sentence_that_never_mentions_the_thing_does_not_name_it(tmp_path):
     daughter = interview + "\n\nThe couple's daughter, Elsa, turns 3 next month."
     answer = _index_of(tmp_path / "daughter", {"profile": daughter}).ask("What is the name of Delia Marchetti's child?")
     assert not answer.abstained and "Elsa" in answer.text, answer.text
+    # what was said in a speech, likewise: no sentence about a speech says what was in it
+    statue = ("Prince Aldric returned to Harrowdene in July to unveil a statue of his mother with his brother, Prince "
+              "Osric.\n\nThe bronze statue stands in the palace's sunken garden, where their mother liked to walk.")
+    asked = "What did Osric say in his speech at the statue unveiling?"
+    answer = _index_of(tmp_path / "statue", {"statue": statue}).ask(asked)
+    assert answer.abstained, answer.text
+    speech = statue + '\n\nIn his speech, Osric said their mother "would have loved the quiet of this garden".'
+    answer = _index_of(tmp_path / "speech", {"statue": speech}).ask(asked)
+    assert not answer.abstained and "quiet of this garden" in answer.text, answer.text
 
 
 def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
