@@ -172,9 +172,10 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
         sure = _confidence(question, best) - CLOSE_CONFIDENCE
         near = FAR if question.kind is Kind.PLACE else 1
         best = next((s for s in top if not s.clash and s.hard and s.typed >= near and _confidence(question, s) - _astray(question, s) >= sure), best)
-    thing = _thing_named(question.text)
+    thing = _thing_asked(question.text)
     if thing and not any(_mentions(s, thing) for s in top):
-        # "What is her new business called?": sentences that never mention a business name none
+        # "What is her new business called?": sentences that never mention a business name none,
+        # "What did he say in his speech?": nor do they say what was in it
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=0.0)
     confidence = _confidence(question, best) - best.clash
     untold = UNTOLD if _untold(question, best) else UNTYPED if _untyped(question.text, best) else (
@@ -713,11 +714,12 @@ def _untyped(asked: str, s: Sentence) -> bool:
 _KIND_OF = re.compile(r"\bwhat\s+(?:type|kind|sort|form)s?\s+of\s+([a-z]{3,})\b", re.IGNORECASE)
 
 
-def _thing_named(asked: str) -> frozenset[str]:
-    """The word for the thing whose name is asked: "business" in "What is her new business
-    called?", "driver" in "the name of the driver of the tram", "child" in "the name of Marisol
-    Vance and Theo Lindqvist's child"."""
-    match = _NAME_ASKED.search(asked)
+def _thing_asked(asked: str) -> frozenset[str]:
+    """The word for the thing whose name, or what was said in it, is asked: "business" in "What
+    is her new business called?", "driver" in "the name of the driver of the tram", "child" in
+    "the name of Marisol Vance and Theo Lindqvist's child", "speech" in "What did he say in his
+    speech?". A sentence that never mentions it can tell neither."""
+    match = _THING_ASKED.search(asked)
     if not match:
         return frozenset()
     phrase = re.split(r"['’]s\s+", next(g for g in match.groups() if g))[-1]
@@ -734,8 +736,9 @@ def _mentions(s: Sentence, thing: frozenset[str]) -> bool:
     return bool(thing & tokens or said_in_other_words(thing, tokens))
 
 
-#: "the name of the driver of the tram…", "What is Meghan's new business called?"
-_NAME_ASKED = re.compile(
+#: "the name of the driver of the tram…", "What is Meghan's new business called?", "What did
+#: William say in his speech…?"
+_THING_ASKED = re.compile(
     r"\bname of (?:the |an? )?([^?]+)|^\W*what (?:is|was|are|were|will)\s+(?:the\s+)?(.+?)\s+(?:be\s+)?called(?=\s*(?:\?|$|(?:in|at|on|by|when|before|after|during)\b))"
     r"|^\W*what (?:did|does|do|will|has|have|had)\b.+?\b(?:say|said|write|wrote|reveal|claim|tell)\s+in\s+(?:his|her|their|its|the|an?)\s+([^?]+)",
     re.I,
