@@ -58,6 +58,8 @@ NUMBER_RE = re.compile(
     rf"[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?|\b\d[\d,.]*(?:p|mm|cm|km|kg|mph|kph|ft)\b(?!\.m)|\b\d[\d,.]*\b(?:\s?(?:million|billion|trillion|bn)\b)?(?:\s(?:dollars|pounds|euros|cents|pence)\b)?(?:%| percent)?|\b(?:{_NUMBER_WORD})(?:-(?:{_NUMBER_WORD}))*\b",
     re.IGNORECASE,
 )
+#: "1994-95", "the 2022/23 season": two years, not a year and a count of 95
+_YEARS_SPAN = re.compile(r"\b(?:19|20)\d\d\s?[-–/]\s?\d\d\b(?![-–/.,]?\d)")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?|\b\d{1,2}(?:\.\d{2})?\s?[ap]\.?m\b\.?", re.IGNORECASE)
 _UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
 #: "three days", "several more weeks", "for a year"; not the rates "$14 million a year" or
@@ -784,6 +786,7 @@ def _typed_spans(kind: Kind, sentence: str) -> tuple[str, ...]:
         # "September 8", "2019" and "6:00 p.m." are days, years and times, not counts or amounts
         dated = [m.span() for m in DATE_RE.finditer(sentence) if sentence[m.start() - 1 : m.start()] not in ("$", "£", "€", "¥")]
         dated += [m.span() for m in _TIME.finditer(sentence)]
+        dated += [m.span() for m in _YEARS_SPAN.finditer(sentence)]
         return tuple(
             m.group() for m in NUMBER_RE.finditer(sentence)
             if not any(a <= m.start() and m.end() <= b for a, b in dated)

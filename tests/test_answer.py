@@ -1863,6 +1863,20 @@ def test_a_sentence_that_never_mentions_the_thing_does_not_name_it(tmp_path):
     assert not answer.abstained and "quiet of this garden" in answer.text, answer.text
 
 
+def test_a_season_of_two_years_is_no_count(tmp_path):
+    """"1994-95" and "the 2022/23 season" are two years, not a year and a count of 95 or 23: "How
+    many votes did Mallon receive?" is not answered by "served as ceremonial mayor in 1994-95"."""
+    from rag.question import Kind, typed_spans
+
+    assert typed_spans(Kind.NUMBER, "She served as the borough's ceremonial mayor in 1994-95.") == []
+    assert typed_spans(Kind.NUMBER, "They finished on 61 points in the 2022/23 season.") == ["61"]
+    council = ("Edith Harcastle has been elected mayor of Eastmere, succeeding Frederick Mallon.\n\nShe was deputy "
+               "leader of the council from 1987 to 1991 and served as the borough's ceremonial mayor in 1994-95, long "
+               "before the post of directly elected mayor was created.")
+    answer = _index_of(tmp_path, {"council": council}).ask("How many votes did Frederick Mallon receive when he was re-elected mayor in 2012?")
+    assert answer.abstained, answer.text
+
+
 def test_a_bare_title_is_quoted_with_the_name_its_article_gave_it(tmp_path):
     """News names a title in full once ("the Duke of Harrowdene") and then bare ("The Duke, 30,"):
     the quote says who it means, as its article did. A title the article gave two holders, or one
