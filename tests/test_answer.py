@@ -1866,9 +1866,10 @@ def test_a_sentence_that_never_mentions_the_thing_does_not_name_it(tmp_path):
 def test_a_season_of_two_years_is_no_count(tmp_path):
     """"1994-95" and "the 2022/23 season" are two years, not a year and a count of 95 or 23: "How
     many votes did Mallon receive?" is not answered by "served as ceremonial mayor in 1994-95"."""
-    from rag.question import Kind, typed_spans
+    from rag.question import Kind, strength, typed_spans
 
     assert typed_spans(Kind.NUMBER, "She served as the borough's ceremonial mayor in 1994-95.") == []
+    assert strength(Kind.DATE, "summer of 2019") == strength(Kind.DATE, "July 2019")  # a season of a year stays a date
     assert typed_spans(Kind.NUMBER, "They finished on 61 points in the 2022/23 season.") == ["61"]
     council = ("Edith Harcastle has been elected mayor of Eastmere, succeeding Frederick Mallon.\n\nShe was deputy "
                "leader of the council from 1987 to 1991 and served as the borough's ceremonial mayor in 1994-95, long "
