@@ -32,7 +32,7 @@ import numpy as np
 from .chunking import contextualize
 from .conversation import year_shift
 from .dates import annotate, date_parts, human, seasons_past, side, spelled_out
-from .lexical import function_words, other_words_for, said_in_other_words, tokenize
+from .lexical import function_words, other_words_for, said_in_other_words, token_set, tokenize
 from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, TITLE_NUMBER, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
@@ -732,7 +732,8 @@ def _thing_asked(asked: str) -> frozenset[str]:
 
 
 def _mentions(s: Sentence, thing: frozenset[str]) -> bool:
-    tokens = set(tokenize(s.text))
+    """`s` says the thing, in its word or another for the same thing."""
+    tokens = token_set(s.text)  # cached: the reranker read these sentences already
     return bool(thing & tokens or said_in_other_words(thing, tokens))
 
 
