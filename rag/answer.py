@@ -410,6 +410,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     distance = {x: 0 if q.measure or x in formed else d if not (q.form or score_asked) else max(d, NEAR + 1)
                                 for x, d in distance.items() if x in extras}
                 else:
+                    if q.role:
+                        # "District Judge Owen Treadgold" is given as the judge "Judge Owen Treadgold" is
+                        formed |= {x for x in extras if any(x.endswith(f) for f in formed)}
+                        whole |= formed
                     if q.only_in_form:
                         # "Which judge…?" is answered by a name given as a judge's, and by no other
                         extras = [x for x in extras if x in formed]

@@ -291,14 +291,15 @@ class Question:
             return None
         if self.role:
             # "Which judge sentenced him?" is answered by a name given as the judge's: "Judge
-            # Catherine Olusanya", "the judge, Patricia Okafor"
+            # Catherine Olusanya", "the judge, Patricia Okafor", "Patricia Okafor, the judge" (the
+            # role only looked at, so "Sentencing, Judge Catherine Olusanya" gives both names)
             said = re.escape(self.role)
             # "Who is the mayor?" is not answered by "the former mayor, Lydia Harcastle"
             holds = r"(?<!former )(?<!outgoing )(?<!ex-)(?<!previous )(?<!late )" if self.holder_now else ""
             return self.role, re.compile(
                 rf"\b{holds}((?i:{said})\s+({_NAME_WORDS}))|\b{holds}(?i:{said})(?:\s+of\s+(?:the\s+)?{_NAME_WORDS})?,?\s+({_NAME_WORDS})"
-                rf"|\b({_NAME_WORDS}),\s+(?:who\s+(?:is|was|has been)\s+)?(?:the\s+|[\w'’&-]+['’]s\s+)?"
-                rf"(?:(?!former|outgoing|ex-|previous|late)\w+\s+)?(?i:{said})\b")
+                rf"|\b({_NAME_WORDS})(?=,\s+(?:who\s+(?:is|was|has been)\s+)?(?:the\s+|[\w'’&-]+['’]s\s+)?"
+                rf"(?:(?!former|outgoing|ex-|previous|late)\w+\s+)?(?i:{said})\b)")
         return _asked(_FORMS, self.text)
 
     @cached_property

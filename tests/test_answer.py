@@ -1477,6 +1477,22 @@ def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     assert "Patricia Okafor" in index.ask("Which judge jailed Gareth Linley at Easterby Crown Court?").text
 
 
+def test_a_name_given_in_a_role_counts_whatever_comes_before_it():
+    """"Last November, Judge Vane…" names Judge Vane though a capitalised phrase and a comma come
+    first (the form once read "Last November" as the judge, and used up the role word doing
+    it); "District Judge Owen Treadgold" is given as the judge that "Judge Owen Treadgold" is."""
+    from rag.answer import _candidates
+    from rag.question import analyse
+    from rag.retrieval import Passage
+
+    form = analyse("Which judge made the order?").form[1]
+    assert "Judge Vane" in [g for m in form.finditer("Last November, Judge Vane made an order.") for g in m.groups() if g]
+    text = "District Judge Owen Treadgold granted Mr Anselm bail on condition that he surrender his passport."
+    passage = Passage("bail", "bail#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
+    [bail] = _candidates(analyse("Who was the district judge who released Anselm on bail with conditions?"), [passage])
+    assert bail.extras[0] == "District Judge Owen Treadgold" and bail.typed == 1.0, (bail.extras, bail.typed)
+
+
 def test_who_holds_a_role_now_is_named_beside_it_and_not_as_its_former_holder(tmp_path):
     """"Who is Eastmere's mayor?" is answered by "the mayor, Bernard Oakes" in the newest report,
     not by "the former mayor Lydia Harcastle" beside it; "Who was project director…?" by "the
