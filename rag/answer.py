@@ -33,7 +33,7 @@ from .chunking import contextualize
 from .conversation import year_shift
 from .dates import annotate, date_parts, human, seasons_past, side, spelled_out
 from .lexical import function_words, other_words_for, said_in_other_words, token_set, tokenize
-from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, TITLE_NUMBER, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
+from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, NAME_RE, TITLE_NUMBER, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen with ASTRAY_COST by `eval/calibrate.py` on the
@@ -216,7 +216,7 @@ def _edition_named(name: str, asked: str) -> bool:
     return re.search(rf"(?<![\w'’]){re.escape(name)}(?![\w'’]){_EDITION}", asked) is not None
 
 
-def _named(name: str, lowered: str, asked: str = "") -> float:
+def _named(name: str, lowered: str, asked: str = "", read: str = "") -> float:
     """1 when the sentence gives the name in full, 0.75 when it gives part of it: news says
     "Harry" and "Macron" after the first "Prince Harry", "Emmanuel Macron"."""
     if name in lowered:
@@ -228,7 +228,23 @@ def _named(name: str, lowered: str, asked: str = "") -> float:
     words = [w for w in name.split() if w not in _TITLE_WORDS]
     if len(words) == len(name.split()) == 1 or not all(re.fullmatch(r"[^\W\d_][\w'’.-]+", w) and len(w) > 2 for w in words):
         return 0.0  # "Harry" or "Diablo 3": nothing shorter names the same one
-    return 0.75 * any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)
+    return 0.75 * any(re.search(rf"\b{re.escape(w)}\b", lowered) and not _someone_else(name, w, read, asked) for w in words)
+
+
+def _someone_else(name: str, word: str, read: str, asked: str) -> bool:
+    """Each time the sentence gives the word, it is part of another full name: "Brandon Maxwell"
+    is not the "Maxwell Award", nor is "Hunter Biden" "Joe Biden". A title says nothing of who is
+    meant ("Prince Harry" may be any Harry), "Golden Pixel Awards" are the "Golden Pixels", and
+    "Emmanuel Macron's wife" may well be "Brigitte Macron"."""
+    if re.search(rf"\b{re.escape(word)}['’]s?(?!\w)", asked):
+        return False
+    own = token_set(name) - _TITLES
+    said = re.compile(rf"(?<![\w'’]){re.escape(word)}(?:['’]s)?(?![\w'’])", re.IGNORECASE)
+    others = [run for run in NAME_RE.finditer(read) if said.search(run.group()) and (words := token_set(run.group()) - _TITLES) - own and own - words]
+    return len(others) >= len(said.findall(read)) > 0
+
+
+_TITLES = token_set(" ".join(_TITLE_WORDS))
 
 
 def _ends_alike(name: str, text: str) -> bool:
@@ -306,10 +322,11 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # "The Duke, who lives in Carrick Sound" is about the Duke of Ambry its article named
             held = [h for t in _TITLE_ALONE.finditer(text) if (h := _holder(t.group(1), text, _earlier(passages, passage.doc_id, start)))] if q.names else []
             names_read = _plain(" ".join([text, *held])) if held else lowered
-            named = [_named(n, names_read, asked) for n in q.names]
+            named = [_named(n, names_read, asked, " ".join([text, *held])) for n in q.names]
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
+            tokens -= {t for n, found in zip(q.names, named) if not found and n not in title for w in n.split() if _someone_else(n, w, text, asked) for t in tokenize(w)}
             if said_as and said_as.search(text):
                 # "Archie, 6," says how old Archie is, "148 km/h" how strong the wind was
                 tokens |= asked_as

@@ -1450,6 +1450,31 @@ def test_a_score_is_a_scoreline_not_a_number_near_the_word():
     assert final.typed == 1.0
 
 
+def test_a_word_of_the_name_asked_inside_another_full_name_is_someone_else():
+    """"Brandon Maxwell" is not the "Maxwell Award" and "Hunter Biden" is not "Joe Biden": the
+    sentence names neither, and its "Maxwell" is not the question's word. A lone "Maxwell" may
+    be the award, "Golden Pixel Awards" are the "Golden Pixels", a title says nothing of who is
+    meant, and "Brigitte Macron" may answer a question about "Emmanuel Macron's wife"."""
+    from rag.answer import _candidates
+    from rag.question import analyse
+    from rag.retrieval import Passage
+
+    def read(question: str, text: str):
+        passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
+        [sentence] = _candidates(analyse(question), [passage])
+        return sentence
+
+    maxwell = "Who is the Maxwell Award winner in 2019?"
+    other = read(maxwell, "2019 Fashion Awards winners: Brandon Maxwell, Rick Owens take top honours.")
+    alone = read(maxwell, "2019 Fashion Awards winners: Maxwell, Rick Owens take top honours.")
+    assert other.names == 0 and alone.names == 0.75
+    assert other.terms < alone.terms
+    assert read("What did Joe Biden say?", "Hunter Biden said he would appeal.").names == 0
+    assert read("What did Joe Biden say?", "President Biden said he would appeal.").names == 0.75
+    assert read("Which game won at the Golden Pixels?", "Tidebreaker won Game of the Year at the Golden Pixel Awards.").names == 0.75
+    assert read("Who is Emmanuel Macron's wife?", "Brigitte Macron, 71, said she was proud of him.").names == 0.75
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
