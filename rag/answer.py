@@ -1003,9 +1003,10 @@ def _complete(q: Question, x: str) -> float:
 
 
 def _restates(span: str, asked: str) -> bool:
-    """True when every word of `span` is already in the question: not new information."""
+    """True when every word of `span` is already in the question, in any form: not new
+    information ("Maxwell Award Winners" for "Who is the Maxwell Award winner?")."""
     words = [w for w in re.findall(r"\w+", span.lower()) if len(w) > 1 or w.isdigit()]
-    return not words or all(re.search(rf"\b{w}", asked) for w in words)
+    return not words or all(re.search(rf"\b{w}", asked) for w in words) or bool(token_set(span)) and token_set(span) <= token_set(asked)
 
 
 def _confidence(q: Question, s: Sentence) -> float:

@@ -1475,6 +1475,24 @@ def test_a_word_of_the_name_asked_inside_another_full_name_is_someone_else():
     assert read("Who is Emmanuel Macron's wife?", "Brigitte Macron, 71, said she was proud of him.").names == 0.75
 
 
+def test_a_name_made_of_the_questions_own_words_is_no_answer():
+    """"Who will present the award at the WellChild ceremony?" is not answered by "the WellChild
+    Awards", nor "Who is the Maxwell Award winner?" by a list called "Maxwell Award Winners":
+    the question's own words in another form say nothing new."""
+    from rag.answer import _candidates
+    from rag.question import analyse
+    from rag.retrieval import Passage
+
+    def extras(question: str, text: str) -> list[str]:
+        passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
+        return _candidates(analyse(question), [passage])[0].extras
+
+    assert "WellChild Awards" not in extras("Who is going to present the award to Harry at the WellChild ceremony?",
+                                            "Harry is expected in London, where he will attend the WellChild Awards.")
+    assert extras("Who is the Maxwell Award winner in 2019?", "The list of Maxwell Award Winners was updated in 2019.") == []
+    assert extras("Who is the Maxwell Award winner in 2019?", "The Maxwell Award went to Joe Burrow in 2019.") == ["Joe Burrow"]
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
