@@ -711,12 +711,18 @@ def _head_noun(q: str) -> str | None:
         words = re.findall(r"[\w'’%-]+", asked.group(1))
         if words[0] not in _OPENERS:
             words = list(itertools.takewhile(lambda w: w not in _OPENERS, words))
-        head = next((w for w in words if w in HEAD_NOUNS), None)
-        if head:
-            return head
+        heads = [(i, w) for i, w in enumerate(words) if w in HEAD_NOUNS]
+        if heads and words[0] in _AUXILIARIES and heads[0][0] <= 3 and HEAD_NOUNS[heads[0][1]] is Kind.PERSON and heads[0][1] != "name":
+            # "What did the company want to raise it to?": who does it is not what is asked ("What
+            # did the workers name it?" still asks a name)
+            heads = heads[1:]
+        if heads:
+            return heads[0][1]
     return None
 
 
+#: "What did the judge say?": after these the noun is the one doing it (a price "rises to" one, though)
+_AUXILIARIES = frozenset("did does do has have had will would can could should".split())
 #: Words after "what" that leave the noun asked for still to come.
 _OPENERS = frozenset("is was are were did does do has have had will would can could should 's the a an about".split())
 #: "What is the premiere date of…", "What was Tesla's revenue…": the noun says the kind.

@@ -828,6 +828,13 @@ def test_the_tense_a_question_asks_in(question, tense):
     ("What event is Harry flying to London for?", "PERSON"),
     ("Which outlet said Charles and Harry were talking again?", "PERSON"),
     ("What will a Band D household pay in council tax?", "OTHER"),
+    # after "did", "does", "will"… the person named is the one doing it, not the one asked for
+    ("What did the company first want to raise it to?", "NUMBER"),
+    ("What does the new owner plan to make at the mill?", "OTHER"),
+    ("What did the judge say about the closure?", "OTHER"),
+    ("What did the workers name the tunnel boring machine?", "PERSON"),
+    ("What company did she found in 2019?", "PERSON"),
+    ("What did the price rise to?", "NUMBER"),
     # a leading clause sets the scene; the question is the one after it
     ("When the line was approved in 2018, how long was the journey expected to take?", "DURATION"),
     ("After the merger, who ran the company?", "PERSON"),
