@@ -359,6 +359,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     MONEY_RE.search(x) if q.money else not (q.counting and (CURRENCY_RE.search(x) or "%" in x or "percent" in x.lower())))]
                 if q.kind in (Kind.PERSON, Kind.PLACE):
                     extras = [x for x in extras if not _opening_word(x, read, passage.text)]
+                if q.kind is Kind.PERSON:
+                    # "Harry is expected in London": a name right after "in" is where, not who
+                    extras = [x for x in extras if _before(x, read, 1).lower() != "in"]
                 if q.personal_name:
                     # "the man, from the nearby village of Corrow": a lone word, or a name after
                     # "of", "in", "at" or "from", is a place, not the man's name

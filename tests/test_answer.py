@@ -1500,6 +1500,19 @@ def test_a_name_made_of_the_questions_own_words_is_no_answer():
     assert extras("Who is the Maxwell Award winner in 2019?", "The Maxwell Award went to Joe Burrow in 2019.") == ["Joe Burrow"]
 
 
+def test_a_name_right_after_in_says_where_not_who():
+    """"Who will go to the gala with Harry?" is not answered by "London" in "Harry is expected in
+    London with Meghan"; "Meghan" may answer it."""
+    from rag.answer import _candidates
+    from rag.question import analyse
+    from rag.retrieval import Passage
+
+    text = "Harry is expected in London with Meghan for the gala."
+    passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
+    [sentence] = _candidates(analyse("Who will go to the gala with Harry?"), [passage])
+    assert sentence.extras == ["Meghan"], sentence.extras
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
