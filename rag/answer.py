@@ -369,6 +369,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                               and not _INSTITUTION.search(x)]
                 if q.kind is Kind.DATE and q.tense and passage.published_date:
                     extras = [x for x in extras if not _wrong_side(q, x, read, passage.published_date)]
+                if q.kind is Kind.DATE and q.tense == "future" and q.as_of:
+                    # "As of August 2023, when was it due to open?" is not answered by "the cabinet
+                    # meets on 17 August": what was expected then lies after then
+                    extras = [x for x in extras if not _by_then(x, read, q.as_of)]
                 if q.kind is Kind.DATE and q.recency:
                     # "When will it finally open?" is not answered by "had been due to open in May"
                     extras = [x for x in extras if not _dropped(x, read)]
@@ -535,6 +539,13 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
     if q.tense == "past" and not q.recency:
         return False
     return _placed(extra, read, published) == (-1 if q.tense == "future" else 1)
+
+
+def _by_then(extra: str, read: str, then: date) -> bool:
+    """`extra` (as `annotate` resolved it) names a year, month or day no later than `then`; a
+    date without a year names none."""
+    said = (_resolved(extra, read) if date_parts(extra)[2] is None else None) or extra
+    return date_parts(said)[2] is not None and side(said, then) <= 0
 
 
 def _resolved(extra: str, read: str) -> str | None:

@@ -8,10 +8,12 @@ many" so the answerer looks for a sentence that holds that kind of answer.
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import Enum
 from functools import cached_property, lru_cache
 
@@ -104,6 +106,12 @@ _BOUND = re.compile(
     re.IGNORECASE,
 )
 YEAR_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+#: "As of August 2023", "as at early 2019", "as of the summer of 2020"
+_AS_OF = re.compile(
+    rf"\bas (?:of|at)\s+(?:(?P<part>early|mid|late)[\s-]+)?(?:the\s+)?(?:(?P<named>{_MONTH}|{_SEASON})\s+(?:of\s+)?)?(?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_SEASON_ENDS = {"spring": 5, "summer": 8, "autumn": 11, "fall": 11, "winter": 2}
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
 _MONEY_NOUNS = (r"price|revenue|salary|budget|profit|income|fee|fine|penalty|grant|bonus|loan|subsidy|donation|settlement"
                 r"|compensation|pay-?off|pay-?out")
@@ -277,6 +285,26 @@ class Question:
         if self.role:
             return re.search(rf"\b(?:which|what)\s+(?:\w+\s+)?{re.escape(self.role)}", self.text, re.IGNORECASE) is not None
         return self.form is not None and self.form[1] is _PARTY
+
+    @cached_property
+    def as_of(self) -> date | None:
+        """The last day of the time a question asks from ("As of August 2023, when was it due to
+        open?"): what was expected then lies after it. "Early", "mid" and "late" are a year's
+        thirds; a year alone is only known to start after the year before."""
+        said = _AS_OF.search(self.text)
+        if not said:
+            return None
+        part, named, year = said.group("part"), said.group("named"), int(said.group("year"))
+        if named and named.lower() in _SEASON_ENDS:
+            month = _SEASON_ENDS[named.lower()]
+            year, month = (year + 1, month) if month < 3 else (year, month)
+        elif named:
+            month = next(i + 1 for i, m in enumerate(MONTHS[:12]) if m.lower().startswith(named.lower()[:3]))
+        elif part:
+            month = {"early": 4, "mid": 8, "late": 12}[part.lower()]
+        else:
+            return date(year - 1, 12, 31)
+        return date(year, month, calendar.monthrange(year, month)[1])
 
     @property
     def holder_now(self) -> bool:

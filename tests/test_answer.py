@@ -1513,6 +1513,27 @@ def test_a_name_right_after_in_says_where_not_who():
     assert sentence.extras == ["Meghan"], sentence.extras
 
 
+def test_what_was_expected_as_of_a_time_lies_after_it(tmp_path):
+    """"As of August 2023, when was the bypass due to open?" is not answered by the cabinet
+    meeting on 17 August that the same report announces: what was expected then lies after then.
+    "Early", "mid" and "late" are thirds of a year; a year alone only rules out earlier years."""
+    from datetime import date
+
+    from rag.question import analyse
+
+    assert analyse("As of August 2023, when was it due to open?").as_of == date(2023, 8, 31)
+    assert analyse("As of early 2019, when was it expected to reopen?").as_of == date(2019, 4, 30)
+    assert analyse("As of autumn 2020, when was it expected to open?").as_of == date(2020, 11, 30)
+    assert analyse("As of 2017, when was the work expected to finish?").as_of == date(2016, 12, 31)
+    assert analyse("When will the bypass open?").as_of is None
+    index = _ingested(tmp_path, [{"id": "bypass", "published": "2023-08-08", "text":
+        "The Skelvey bypass will cost £20m more than planned.\n\nThe cabinet will be asked to approve the revised "
+        "budget for the Skelvey bypass at its meeting on 17 August. A report says the road is now not expected to open "
+        "to traffic until spring 2025, rather than autumn 2023 as promised."}])
+    answer = index.ask("As of August 2023, when was the Skelvey bypass due to open?")
+    assert "spring 2025" in answer.text and not answer.text.startswith("August"), answer.text
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
