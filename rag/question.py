@@ -64,10 +64,10 @@ NUMBER_RE = re.compile(
 _YEARS_SPAN = re.compile(r"\b(?:19|20)\d\d\s?[-–/]\s?\d\d\b(?![-–/.,]?\d)")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?|\b\d{1,2}(?:\.\d{2})?\s?[ap]\.?m\b\.?", re.IGNORECASE)
 _UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
-#: "three days", "several more weeks", "for a year"; not the rates "$14 million a year" or
-#: "40,000 passengers a day"
+#: "three days", "several more weeks", "for a year", "five years and three months" (one term);
+#: not the rates "$14 million a year" or "40,000 passengers a day"
 DURATION_RE = re.compile(
-    rf"\b(?:\d+|{_NUMBER_WORD}|several|few)\s+(?:(?!an?\b|per\b)\w+\s+)?{_UNITS}"
+    rf"\b(?:\d+|{_NUMBER_WORD}|several|few)\s+(?:(?!an?\b|per\b)\w+\s+)?{_UNITS}(?:,?\s+(?:and\s+)?(?:\d+|{_NUMBER_WORD})\s+{_UNITS})*"
     rf"|\b(?:for|about|almost|nearly|over|under|than|after|within|in)\s+an?\s+(?:\w+\s+)?{_UNITS}",
     re.IGNORECASE,
 )

@@ -1534,6 +1534,22 @@ def test_what_was_expected_as_of_a_time_lies_after_it(tmp_path):
     assert "spring 2025" in answer.text and not answer.text.startswith("August"), answer.text
 
 
+def test_a_term_in_years_and_months_is_one_answer(tmp_path):
+    """"Six years and eight months" is one prison term, not "six years" and "eight months": the
+    whole term answers "How long…?", and beats a shorter term given whole beside another name."""
+    from rag.question import Kind, typed_spans
+
+    assert typed_spans(Kind.DURATION, "The judges cut the term to five years and three months.") == ["five years and three months"]
+    assert typed_spans(Kind.DURATION, "He was jailed for 4 years, 6 months.") == ["4 years, 6 months"]
+    assert typed_spans(Kind.DURATION, "It ran for six years and then three days later closed.") == ["six years", "three days"]
+    index = _index_of(tmp_path, {"fraud": (
+        "A former finance director of Brackwater City Council was jailed on Monday for six years and eight months for "
+        "stealing public money through fake invoices.\n\nFarrant, 61, who admitted money laundering before the trial "
+        "began, was sentenced to two years and six months.")})
+    answer = index.ask("How long a prison term did the former Brackwater finance director get?")
+    assert "six years and eight months" in answer.text, answer.text
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
