@@ -152,7 +152,8 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
     sentences = _candidates(question, read, primary=len(passages))
     if not sentences:
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages))
-    if question.kind is Kind.DURATION and question.recency:
+    if question.kind is Kind.DURATION and (question.recency or _PRESENT.search(question.text)):
+        # "What is his sentence now?", "How long is his sentence after the appeal?"
         sentences = _keep_changed(sentences)
     sentences.sort(key=lambda s: -(s.terms + s.names + s.hard + s.typed + s.context))
     top = sentences[:EMBED_TOP]
@@ -232,6 +233,7 @@ def _keep_changed(sentences: list[Sentence]) -> list[Sentence]:
     return [s for s in sentences if s.key not in gone]
 
 
+_PRESENT = re.compile(r"\b(?:is|are)\b", re.IGNORECASE)
 #: a term given as the one that replaced another: "cut the term to", "substituted a term of"
 _CHANGED_TO = re.compile(
     r"\b(?:cut|reduced|increased|extended|raised|lowered|shortened|lengthened|changed|substituted|replaced)\b(?:\s+[\w'’]+){0,3}?\s+(?:to|of|with)\s*$",

@@ -1551,10 +1551,10 @@ def test_a_term_in_years_and_months_is_one_answer(tmp_path):
 
 
 def test_a_term_cut_on_appeal_supersedes_the_one_first_passed(tmp_path):
-    """"What is his sentence now?": the appeal report says he "was sentenced to six years in
-    March" and that the judges "substituted a term of four years and six months". The new term
-    leads, though the sentence giving it does not name him; the first report's term follows as
-    the earlier one."""
+    """"What is his sentence now?" (or "How long is it after his appeal?"): the appeal report says
+    he "was sentenced to six years in March" and that the judges "substituted a term of four years
+    and six months". The new term leads, though the sentence giving it does not name him; the
+    first report's term follows as the earlier one."""
     index = _ingested(tmp_path, [
         {"id": "trial", "published": "2022-03-18", "text": "VELBOROUGH — A former council manager who stole more than "
          "£1.2m through fake invoices has been jailed for six years.\n\nMartin Threlfall, 54, was found guilty last month."},
@@ -1563,9 +1563,10 @@ def test_a_term_cut_on_appeal_supersedes_the_one_first_passed(tmp_path):
          "Crown Court in March after being convicted of fraud.\n\nOn Tuesday, three judges ruled that the original "
          "sentence had been manifestly excessive and substituted a term of four years and six months."},
     ])
-    answer = index.ask("What is Martin Threlfall's prison sentence now?")
-    latest = answer.text.split("Earlier")[0]
-    assert "four years and six months" in latest and "six years at" not in latest, answer.text
+    for question in ("What is Martin Threlfall's prison sentence now?", "How long is Threlfall's prison sentence after his appeal?"):
+        answer = index.ask(question)
+        latest = answer.text.split("Earlier")[0]
+        assert "four years and six months" in latest and "six years at" not in latest, (question, answer.text)
 
 
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
