@@ -932,6 +932,8 @@ _OPPOSITE_PAIRS = (
     ("tallest", "shortest"), ("highest", "lowest"), ("largest", "smallest"), ("biggest", "smallest"), ("oldest", "youngest"),
     ("oldest", "newest"), ("longest", "shortest"), ("most", "fewest"), ("most", "least"), ("best", "worst"), ("richest", "poorest"),
     ("fastest", "slowest"), ("maximum", "minimum"),
+    # "How many workers lose their jobs?" is not answered by "555 jobs would be kept"
+    *((lose, keep) for lose in ("lose", "lost", "losing") for keep in ("kept", "keep", "saved", "safeguarded", "retained")),
 )
 
 

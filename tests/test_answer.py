@@ -1569,6 +1569,19 @@ def test_a_term_cut_on_appeal_supersedes_the_one_first_passed(tmp_path):
         assert "four years and six months" in latest and "six years at" not in latest, (question, answer.text)
 
 
+def test_jobs_kept_do_not_answer_how_many_are_lost(tmp_path):
+    """"How many workers lose their jobs?" is not answered by "the 555 jobs at the plant would be
+    kept", though that sentence names the jobs and the plant more squarely than the one that
+    answers (which, in so short a story, is not sure enough to be given)."""
+    index = _index_of(tmp_path, {"takeover": (
+        "Halvern Marine Foods has agreed to a takeover by Nordvik Seafood Group and will close its Easterby smokehouse.\n\n"
+        "It gave a commitment that the 555 jobs at the Porthlow plant would be kept for at least three years.\n\n"
+        "Bev Tallis of the Coastal Workers' Union called it a hammer blow: \"Eighty-five families have been told their "
+        "jobs are going.\"")})
+    answer = index.ask("How many workers lose their jobs when the Easterby smokehouse shuts?")
+    assert "555" not in answer.text and (answer.abstained or "Eighty-five" in answer.text), answer.text
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
