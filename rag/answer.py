@@ -430,6 +430,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         others = _ages_of_others(q.text, read)
                         extras = [x for x in extras if x not in others]
                     extras = [x for x in extras if q.measured(x, read[read.find(x) + len(x):])]
+                    if q.measure and not q.direction:
+                        # "peaked at 4.31 metres, 18cm above the previous record": the 18cm is a
+                        # difference, not how much rain fell or how high the river rose
+                        extras = [x for x in extras if not _DIFFERENCE.match(read, read.find(x) + len(x))]
                     extras = [x for x in extras if q.counts(read[read.find(x) + len(x):])]
                     # "Turnout reached 44.8 percent" measures turnout, which the question did not ask
                     other = _other_measures(q, read)
@@ -633,6 +637,8 @@ _SUPERSEDED_BEFORE = re.compile(
     r"(?:\s+(?:of|was|at|had been|put at))?)\s*$",
     re.IGNORECASE,
 )
+#: right after a measure, what makes it a difference: "18cm above the previous record", "2C warmer"
+_DIFFERENCE = re.compile(r"\s*(?:higher|lower|more|less|above|below|shorter|longer|taller|deeper|warmer|colder|heavier|lighter)\b", re.IGNORECASE)
 # the size of a difference, not a value: "35p a share higher than the 240p", "£3m more than planned"
 _DIFFERENCE_AFTER = re.compile(r"^\s+(?:(?!(?:to|for|at|in|by|with|from|of)\b)[\w-]+\s+){0,3}?(?:higher|lower|more|less|above|below|up|down)\s+(?:than|on|from)\b", re.IGNORECASE)
 _SUPERSEDED_AFTER = re.compile(r"^\W*(?:\w+\s+)?(?:first|initially|originally|previously|earlier)\s+(?:reported|announced|estimated|given|stated|forecast)\b", re.IGNORECASE)

@@ -1582,6 +1582,22 @@ def test_jobs_kept_do_not_answer_how_many_are_lost(tmp_path):
     assert "555" not in answer.text and (answer.abstained or "Eighty-five" in answer.text), answer.text
 
 
+def test_a_measure_said_as_a_difference_is_not_the_measure_asked():
+    """"How much rain fell?" is not answered by "18cm above the previous record": a measure
+    followed by "above", "higher", "warmer"… is a difference."""
+    from rag.answer import _candidates
+    from rag.question import analyse
+    from rag.retrieval import Passage
+
+    def extras(question: str, text: str) -> list[str]:
+        passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
+        return _candidates(analyse(question), [passage])[0].extras
+
+    river = "The river peaked at 4.31 metres after the rain, 18cm above the record."
+    assert "18cm" not in extras("How much rain fell in the storm?", river)
+    assert extras("How much rain fell in the storm?", "The agency said 97mm of rain had fallen, more than in February.") == ["97mm"]
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
