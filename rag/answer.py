@@ -384,8 +384,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 # relative dates resolved first: "in April" of a 2021 article is "April 2021"
                 read = annotate(text, passage.published_date) if q.kind is Kind.DATE else text
                 read = _undated(read)
-                if q.kind is Kind.NUMBER and not score_asked:
-                    read = _SCORE.sub(lambda m: " " * len(m.group()), read)  # "won 4-3" counts nothing
+                if q.kind is Kind.NUMBER and not score_asked and not q.tallied:
+                    read = _SCORE.sub(lambda m: " " * len(m.group()), read)  # "won 4-3" counts nothing ("voted 41-12" is a tally)
                 # an amount answers "how much money", and never "how many people"
                 extras = [x for x in typed_spans(q.kind, read) if not _restates(x, asked) and (
                     MONEY_RE.search(x) if q.money else not (q.counting and (CURRENCY_RE.search(x) or "%" in x or "percent" in x.lower())))]
@@ -460,6 +460,10 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                         extras = [x for x in extras if _moved(x, read) == q.direction and _before(x, read, 1).lower() not in ("to", "from")]
                     if q.recency:
                         formed |= {x for x in extras if _UPDATED.search(_before(x, read, 3))}
+                    if q.tallied:
+                        # "What was the vote?" is answered by a tally ("passed by 27 votes to 19") or
+                        # a share of it, not by the "£38.7m budget" or the "2.99 per cent" rise voted on
+                        extras = [x for x in extras if x in formed or _SHARE.match(read, read.find(x) + len(x)) and not _changed_by(x, read)]
                     if score_asked:
                         # "What was the score?": "beat Stenfield 1-0" says it, whatever words are near
                         # but not the score on the way ("came from 13-6 down at half-time")
@@ -601,6 +605,7 @@ def _placed(extra: str, read: str, published: date) -> int:
     return side(label or extra, published)
 
 
+_SHARE = re.compile(r"\s*(?:%|per\s?cent\b|percent\b)", re.IGNORECASE)
 _SCORE = re.compile(r"(?<![\w$£€-])(?<!\d[.,])\d{1,2}\s?[-–]\s?\d{1,2}(?![\w%-]|[.,]\d)")
 _INTERIM = re.compile(r"\s*(?:down|behind|up|ahead)\b|\W*(?:\w+\s+){0,3}?at\s+(?:half[- ]?time|the\s+(?:break|interval)|HT)\b", re.I)
 _SCORE_ASKED = re.compile(r"\bscores?\b|\bscoreline\b|\bresult\b|\bmargin\b", re.I)

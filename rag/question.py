@@ -181,6 +181,8 @@ _PARTY = re.compile(
     r"(?-i:((?:[A-Z][\w'’-]+\s+){0,3}(?:Party|Alliance|Democrats|Greens|Labour|Conservatives|Republicans|Coalition|Movement"
     r"|Front|League|Independents)))\b"
 )
+#: "What was the vote?": a tally answers ("27 votes to 19"), or shares; never a sum of money
+_VOTE_ASKED = r"\b(?:what|how) (?:was|were|did) the (?:final )?(?:vote|votes|tally|voting)\b"
 _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE_RE),) + tuple(
     (re.compile(asked, re.IGNORECASE), said if isinstance(said, re.Pattern) else re.compile(said, re.IGNORECASE)) for asked, said in (
     (r"\bhow many (?:fans|people|ppl|spectators|supporters|visitors)\b.*\b(?:watch\w*|attend\w*|saw|see|were at|was at|came|come"
@@ -203,7 +205,7 @@ _FORMS = ((re.compile(r"\bhow old\b|\b(?:what|which) age\b", re.IGNORECASE), AGE
     # "Which party…?" is answered by a party's name: "the Civic Alliance", "People's Party"
     (r"\b(?:which|what)\s+(?:political\s+)?party\b", _PARTY),
     # "What was the vote?" is answered by the tally: "passed by 27 votes to 19"
-    (r"\b(?:what|how) (?:was|were|did) the (?:final )?(?:vote|votes|tally|voting)\b", _TALLY),
+    (_VOTE_ASKED, _TALLY),
     # "By what margin did the committee back it?": "by nine votes to two" says it too
     (r"\bby (?:what|how much|how many)\b.*\b(?:win|won|lead|led|beat|margin|majority)|\bwhat (?:was |is )?(?:the |her |his |their )?"
      r"(?:winning )?margin\b",
@@ -348,6 +350,11 @@ class Question:
     def counting(self) -> bool:
         """Asks "how many": a count, which no amount of money or percentage answers."""
         return self.kind is Kind.NUMBER and _HOW_MANY.search(self.text) is not None
+
+    @property
+    def tallied(self) -> bool:
+        """Asks what a vote was ("What was the vote on the budget?"): no sum of money answers."""
+        return self.kind is Kind.NUMBER and re.search(_VOTE_ASKED, self.text, re.IGNORECASE) is not None
 
     @cached_property
     def counted(self) -> str | None:

@@ -1598,6 +1598,28 @@ def test_a_measure_said_as_a_difference_is_not_the_measure_asked():
     assert extras("How much rain fell in the storm?", "The agency said 97mm of rain had fallen, more than in February.") == ["97mm"]
 
 
+def test_what_the_vote_was_is_a_tally_or_a_share_of_it():
+    """"What was the vote on the budget?" is answered by "passed by 27 votes to 19" (or "voted
+    41-12", which is no football score here), not by the "£38.7m budget" or the "2.99 per cent"
+    rise it approved; a share of the vote may answer."""
+    from rag.answer import _candidates
+    from rag.question import analyse
+    from rag.retrieval import Passage
+
+    def read(question: str, text: str):
+        passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
+        return _candidates(analyse(question), [passage])[0]
+
+    vote = "What was the vote on the Orrin Vale council budget?"
+    assert analyse(vote).tallied and not analyse("What was the budget?").tallied
+    assert read(vote, "Council tax will rise by 2.99 per cent after councillors approved a £38.7m budget.").extras == []
+    assert read(vote, "The budget was passed by 27 votes to 19.").typed == 1.0
+    assert read(vote, "The budget won 61 per cent of the vote.").extras == ["61"]
+    tally = read("What was the tally when the national council voted on backing Korvin?",
+                 "The national council voted 41-12 to back Korvin.")
+    assert tally.typed == 1.0 and "41" in tally.extras, (tally.extras, tally.typed)
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
