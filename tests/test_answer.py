@@ -1462,54 +1462,30 @@ def test_a_word_of_the_name_asked_inside_another_full_name_is_someone_else():
     sentence names neither, and its "Maxwell" is not the question's word. A lone "Maxwell" may
     be the award, "Golden Pixel Awards" are the "Golden Pixels", a title says nothing of who is
     meant, and "Brigitte Macron" may answer a question about "Emmanuel Macron's wife"."""
-    from rag.answer import _candidates
-    from rag.question import analyse
-    from rag.retrieval import Passage
-
-    def read(question: str, text: str):
-        passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
-        [sentence] = _candidates(analyse(question), [passage])
-        return sentence
-
     maxwell = "Who is the Maxwell Award winner in 2019?"
-    other = read(maxwell, "2019 Fashion Awards winners: Brandon Maxwell, Rick Owens take top honours.")
-    alone = read(maxwell, "2019 Fashion Awards winners: Maxwell, Rick Owens take top honours.")
+    other = _candidate(maxwell, "2019 Fashion Awards winners: Brandon Maxwell, Rick Owens take top honours.")
+    alone = _candidate(maxwell, "2019 Fashion Awards winners: Maxwell, Rick Owens take top honours.")
     assert other.names == 0 and alone.names == 0.75
     assert other.terms < alone.terms
-    assert read("What did Joe Biden say?", "Hunter Biden said he would appeal.").names == 0
-    assert read("What did Joe Biden say?", "President Biden said he would appeal.").names == 0.75
-    assert read("Which game won at the Golden Pixels?", "Tidebreaker won Game of the Year at the Golden Pixel Awards.").names == 0.75
-    assert read("Who is Emmanuel Macron's wife?", "Brigitte Macron, 71, said she was proud of him.").names == 0.75
+    assert _candidate("What did Joe Biden say?", "Hunter Biden said he would appeal.").names == 0
+    assert _candidate("What did Joe Biden say?", "President Biden said he would appeal.").names == 0.75
+    assert _candidate("Which game won at the Golden Pixels?", "Tidebreaker won Game of the Year at the Golden Pixel Awards.").names == 0.75
+    assert _candidate("Who is Emmanuel Macron's wife?", "Brigitte Macron, 71, said she was proud of him.").names == 0.75
 
 
 def test_a_name_made_of_the_questions_own_words_is_no_answer():
     """"Who will present the award at the WellChild ceremony?" is not answered by "the WellChild
     Awards", nor "Who is the Maxwell Award winner?" by a list called "Maxwell Award Winners":
     the question's own words in another form say nothing new."""
-    from rag.answer import _candidates
-    from rag.question import analyse
-    from rag.retrieval import Passage
-
-    def extras(question: str, text: str) -> list[str]:
-        passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
-        return _candidates(analyse(question), [passage])[0].extras
-
-    assert "WellChild Awards" not in extras("Who is going to present the award to Harry at the WellChild ceremony?",
-                                            "Harry is expected in London, where he will attend the WellChild Awards.")
-    assert extras("Who is the Maxwell Award winner in 2019?", "The list of Maxwell Award Winners was updated in 2019.") == []
-    assert extras("Who is the Maxwell Award winner in 2019?", "The Maxwell Award went to Joe Burrow in 2019.") == ["Joe Burrow"]
+    assert "WellChild Awards" not in _candidate("Who is going to present the award to Harry at the WellChild ceremony?", "Harry is expected in London, where he will attend the WellChild Awards.").extras
+    assert _candidate("Who is the Maxwell Award winner in 2019?", "The list of Maxwell Award Winners was updated in 2019.").extras == []
+    assert _candidate("Who is the Maxwell Award winner in 2019?", "The Maxwell Award went to Joe Burrow in 2019.").extras == ["Joe Burrow"]
 
 
 def test_a_name_right_after_in_says_where_not_who():
     """"Who will go to the gala with Harry?" is not answered by "London" in "Harry is expected in
     London with Meghan"; "Meghan" may answer it."""
-    from rag.answer import _candidates
-    from rag.question import analyse
-    from rag.retrieval import Passage
-
-    text = "Harry is expected in London with Meghan for the gala."
-    passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
-    [sentence] = _candidates(analyse("Who will go to the gala with Harry?"), [passage])
+    sentence = _candidate("Who will go to the gala with Harry?", "Harry is expected in London with Meghan for the gala.")
     assert sentence.extras == ["Meghan"], sentence.extras
 
 
@@ -1518,8 +1494,6 @@ def test_what_was_expected_as_of_a_time_lies_after_it(tmp_path):
     meeting on 17 August that the same report announces: what was expected then lies after then.
     "Early", "mid" and "late" are thirds of a year; a year alone only rules out earlier years."""
     from datetime import date
-
-    from rag.question import analyse
 
     assert analyse("As of August 2023, when was it due to open?").as_of == date(2023, 8, 31)
     assert analyse("As of early 2019, when was it expected to reopen?").as_of == date(2019, 4, 30)
@@ -1585,37 +1559,21 @@ def test_jobs_kept_do_not_answer_how_many_are_lost(tmp_path):
 def test_a_measure_said_as_a_difference_is_not_the_measure_asked():
     """"How much rain fell?" is not answered by "18cm above the previous record": a measure
     followed by "above", "higher", "warmer"… is a difference."""
-    from rag.answer import _candidates
-    from rag.question import analyse
-    from rag.retrieval import Passage
-
-    def extras(question: str, text: str) -> list[str]:
-        passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
-        return _candidates(analyse(question), [passage])[0].extras
-
     river = "The river peaked at 4.31 metres after the rain, 18cm above the record."
-    assert "18cm" not in extras("How much rain fell in the storm?", river)
-    assert extras("How much rain fell in the storm?", "The agency said 97mm of rain had fallen, more than in February.") == ["97mm"]
+    assert "18cm" not in _candidate("How much rain fell in the storm?", river).extras
+    assert _candidate("How much rain fell in the storm?", "The agency said 97mm of rain had fallen, more than in February.").extras == ["97mm"]
 
 
 def test_what_the_vote_was_is_a_tally_or_a_share_of_it():
     """"What was the vote on the budget?" is answered by "passed by 27 votes to 19" (or "voted
     41-12", which is no football score here), not by the "£38.7m budget" or the "2.99 per cent"
     rise it approved; a share of the vote may answer."""
-    from rag.answer import _candidates
-    from rag.question import analyse
-    from rag.retrieval import Passage
-
-    def read(question: str, text: str):
-        passage = Passage("p", "p#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
-        return _candidates(analyse(question), [passage])[0]
-
     vote = "What was the vote on the Orrin Vale council budget?"
     assert analyse(vote).tallied and not analyse("What was the budget?").tallied
-    assert read(vote, "Council tax will rise by 2.99 per cent after councillors approved a £38.7m budget.").extras == []
-    assert read(vote, "The budget was passed by 27 votes to 19.").typed == 1.0
-    assert read(vote, "The budget won 61 per cent of the vote.").extras == ["61"]
-    tally = read("What was the tally when the national council voted on backing Korvin?",
+    assert _candidate(vote, "Council tax will rise by 2.99 per cent after councillors approved a £38.7m budget.").extras == []
+    assert _candidate(vote, "The budget was passed by 27 votes to 19.").typed == 1.0
+    assert _candidate(vote, "The budget won 61 per cent of the vote.").extras == ["61"]
+    tally = _candidate("What was the tally when the national council voted on backing Korvin?",
                  "The national council voted 41-12 to back Korvin.")
     assert tally.typed == 1.0 and "41" in tally.extras, (tally.extras, tally.typed)
 
@@ -1651,15 +1609,10 @@ def test_a_name_given_in_a_role_counts_whatever_comes_before_it():
     """"Last November, Judge Vane…" names Judge Vane though a capitalised phrase and a comma come
     first (the form once read "Last November" as the judge, and used up the role word doing
     it); "District Judge Owen Treadgold" is given as the judge that "Judge Owen Treadgold" is."""
-    from rag.answer import _candidates
-    from rag.question import analyse
-    from rag.retrieval import Passage
-
     form = analyse("Which judge made the order?").form[1]
     assert "Judge Vane" in [g for m in form.finditer("Last November, Judge Vane made an order.") for g in m.groups() if g]
-    text = "District Judge Owen Treadgold granted Mr Anselm bail on condition that he surrender his passport."
-    passage = Passage("bail", "bail#0", "", "wire", "", "", text, 0, len(text), 1.0, ((0, len(text)),))
-    [bail] = _candidates(analyse("Who was the district judge who released Anselm on bail with conditions?"), [passage])
+    bail = _candidate("Who was the district judge who released Anselm on bail with conditions?",
+                      "District Judge Owen Treadgold granted Mr Anselm bail on condition that he surrender his passport.")
     assert bail.extras[0] == "District Judge Owen Treadgold" and bail.typed == 1.0, (bail.extras, bail.typed)
 
 
