@@ -212,35 +212,6 @@ _TITLE_WORDS = frozenset("king queen prince princess duke duchess president pope
 _EDITION = rf"(?:{TITLE_NUMBER}|\s*:?\s+(?:remaster(?:ed)?|definitive|reloaded|redux|deluxe|returns|reborn|origins)\b)"
 
 
-def _keep_changed(sentences: list[Sentence]) -> list[Sentence]:
-    """"What is his sentence now?": a report that says the term was cut or raised to a new one
-    ("cut the term to five years and six months") gives it in the form that answers, and has
-    superseded every other term it gives ("was jailed for seven years in February last year"):
-    those sentences answer no longer. An older report's term stays, to be given as the earlier one."""
-    def changed(s: Sentence) -> bool:
-        return any(_CHANGED_TO.search(_before(x, s.text, 5)) for x in s.extras)
-
-    reports = {s.passage.doc_id for s in sentences if changed(s)}
-    superseded = [s for s in sentences if s.passage.doc_id in reports and s.extras and not changed(s)]
-    for s in sentences:
-        if changed(s):
-            # it is the same term, of the same person, that the superseded sentences named
-            former = [o for o in superseded if o.passage.doc_id == s.passage.doc_id]
-            s.typed = 1.0
-            s.terms = max([s.terms, *(o.terms for o in former)])
-            s.names = max([s.names, *(o.names for o in former)])
-    gone = {o.key for o in superseded}
-    return [s for s in sentences if s.key not in gone]
-
-
-_PRESENT = re.compile(r"\b(?:is|are)\b", re.IGNORECASE)
-#: a term given as the one that replaced another: "cut the term to", "substituted a term of"
-_CHANGED_TO = re.compile(
-    r"\b(?:cut|reduced|increased|extended|raised|lowered|shortened|lengthened|changed|substituted|replaced)\b(?:\s+[\w'’]+){0,3}?\s+(?:to|of|with)\s*$",
-    re.IGNORECASE,
-)
-
-
 @lru_cache(maxsize=1024)
 def _edition_named(name: str, asked: str) -> bool:
     """The question names an edition of the work itself ("When will Line 2 reopen?"). Cached: it
@@ -661,6 +632,35 @@ def _superseded(extra: str, read: str) -> bool:
     change ("35p a share higher than the 240p proposal")."""
     after = read[read.find(extra) + len(extra):]
     return bool(_SUPERSEDED_BEFORE.search(_before(extra, read, 6)) or _SUPERSEDED_AFTER.match(after) or _DIFFERENCE_AFTER.match(after))
+
+
+def _keep_changed(sentences: list[Sentence]) -> list[Sentence]:
+    """"What is his sentence now?": a report that says the term was cut or raised to a new one
+    ("cut the term to five years and six months") gives it in the form that answers, and has
+    superseded every other term it gives ("was jailed for seven years in February last year"):
+    those sentences answer no longer. An older report's term stays, to be given as the earlier one."""
+    def changed(s: Sentence) -> bool:
+        return any(_CHANGED_TO.search(_before(x, s.text, 5)) for x in s.extras)
+
+    reports = {s.passage.doc_id for s in sentences if changed(s)}
+    superseded = [s for s in sentences if s.passage.doc_id in reports and s.extras and not changed(s)]
+    for s in sentences:
+        if changed(s):
+            # it is the same term, of the same person, that the superseded sentences named
+            former = [o for o in superseded if o.passage.doc_id == s.passage.doc_id]
+            s.typed = 1.0
+            s.terms = max([s.terms, *(o.terms for o in former)])
+            s.names = max([s.names, *(o.names for o in former)])
+    gone = {o.key for o in superseded}
+    return [s for s in sentences if s.key not in gone]
+
+
+_PRESENT = re.compile(r"\b(?:is|are)\b", re.IGNORECASE)
+#: a term given as the one that replaced another: "cut the term to", "substituted a term of"
+_CHANGED_TO = re.compile(
+    r"\b(?:cut|reduced|increased|extended|raised|lowered|shortened|lengthened|changed|substituted|replaced)\b(?:\s+[\w'’]+){0,3}?\s+(?:to|of|with)\s*$",
+    re.IGNORECASE,
+)
 
 
 _LABELLED = re.compile(
