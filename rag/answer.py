@@ -418,6 +418,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                     if q.original:
                         # "the original price tag" is not what it "has risen to"
                         extras = [x for x in extras if not (_before(x, read, 1).lower() == "to" and direction(_before(x, read, 8), last=True))]
+                    if q.recency and not q.direction and not q.share and q.measure is None:
+                        # "The total was up 24 per cent on 2022": a change in percent is no level
+                        extras = [x for x in extras if not (_SHARE.match(read, read.find(x) + len(x)) and _changed_by(x, read))]
                     if q.share:
                         # "what proportion will be affordable" is not answered by "rents rose 11 per cent"
                         extras = [x for x in extras if not _changed_by(x, read)]
@@ -536,8 +539,11 @@ def _dropped(extra: str, read: str, published: str = "") -> bool:
     been due to start in May", "An initial assessment had estimated the damage at £21 million",
     or, given the report's date, one the clause dates to an earlier year ("it was expected to
     open in spring 2023 at a cost of £46 million", in a 2024 report)."""
-    clause = re.split(r"[,;:]|\bbut\b", read[: read.find(extra)])[-1]
-    earlier = bool(published[:4]) and any(y < published[:4] for y in YEAR_RE.findall(clause))
+    clauses = re.split(r"[,;:]|\bbut\b", read[: read.find(extra)])
+    clause = clauses[-1]
+    # "up 24 per cent on 2022, when 6.3 million people used it": "when" is the clause before's year
+    dated = " ".join(clauses[-2:]) if len(clauses) > 1 and re.match(r"\s*(?:when|which|in which)\b", clause, re.I) else clause
+    earlier = bool(published[:4]) and any(y < published[:4] for y in YEAR_RE.findall(dated))
     return earlier or _PLAN_DROPPED.search(clause) is not None
 
 
@@ -609,7 +615,7 @@ def _moved(extra: str, read: str) -> int:
 
 _SUPERSEDED_BEFORE = re.compile(
     r"\b(?:(?:from|than)(?:\s+(?:the|a|an|its|their|his|her))?|previously|originally|initially|earlier|(?:earlier|previous|original|initial|first|old|prior)"
-    r"\s+(?:\w+\s+)?(?:figure|estimate|count|total|number|toll|tally|forecast|offer|bid|price|guidance|target)"
+    r"\s+(?:\w+\s+)?(?:figure|estimate|count|total|number|toll|tally|forecast|offer|bid|price|guidance|target|record|high|peak)"
     r"(?:\s+(?:of|was|at|had been|put at))?)\s*$",
     re.IGNORECASE,
 )

@@ -1578,6 +1578,19 @@ def test_what_the_vote_was_is_a_tally_or_a_share_of_it():
     assert tally.typed == 1.0 and "41" in tally.extras, (tally.extras, tally.typed)
 
 
+def test_the_latest_total_is_not_a_change_nor_an_earlier_years_nor_the_old_record():
+    """"What's the most recent yearly passenger total?" is not answered by "The total was up 24
+    per cent on 2022, when 6.3 million people used the airport, and beat the previous record of
+    7.1 million": a change in percent, the year before's figure and the record it beat."""
+    asked = "What's the most recent yearly passenger total reported for Kestlebury Airport?"
+    up = _candidate(asked, "The total was up 24 per cent on 2022, when 6.3 million people used the airport, and beat "
+                           "the previous record of 7.1 million set in 2019.", published="2024-02-06")
+    assert up.extras == [], up.extras
+    busiest = _candidate(asked, "Kestlebury Airport had its busiest year ever in 2023, handling 7.8 million passengers.",
+                         published="2024-02-06")
+    assert busiest.extras == ["7.8 million"], busiest.extras
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
