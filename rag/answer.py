@@ -33,7 +33,7 @@ from .chunking import contextualize
 from .conversation import year_shift
 from .dates import annotate, date_parts, human, seasons_past, side, spelled_out
 from .lexical import function_words, other_words_for, said_in_other_words, token_set, tokenize
-from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, NAME_RE, TITLE_NUMBER, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans
+from .question import AGE_RE, CAUSE, CURRENCY_RE, DATE_RE, HEAD_NOUNS, JOB, MONEY_RE, NAME_RE, ROLES, TITLE_NUMBER, YEAR_RE, Kind, Question, canonical, direction, own_words, quarters, recase, strength, typed_spans, written_as_name
 from .retrieval import Passage
 
 #: Below this confidence we abstain. Chosen with ASTRAY_COST by `eval/calibrate.py` on the
@@ -287,6 +287,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     opposites = _opposites(asked)
     score_asked = _SCORE_ASKED.search(asked) is not None
     reporting_asked = _REPORTING.search(own_words(q.text)) is not None
+    who_asked = re.match(r"\W*who\b", own_words(q.text), re.IGNORECASE) is not None
+    everything_read = "\n".join(p.text for p in passages)  # how the articles write a word: as a name or not
     known_asked = _IS_IT_KNOWN.match(own_words(q.text)) is not None
     add_on_asked = _ADD_ON.search(q.text) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
@@ -365,6 +367,11 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.kind is Kind.PERSON:
                     # "Harry is expected in London": a name right after "in" is where, not who
                     extras = [x for x in extras if _before(x, read, 1).lower() != "in"]
+                    if q.names and who_asked:
+                        # "Easterby captain Callum Reyes" captains Easterby, not the Porthlow asked
+                        # about, and Easterby is whose captain he is, not who
+                        extras = [x for x in extras if not _holds_for_another(x, read, q.names, everything_read)
+                                  and not _holds_for_another(x, read, q.names, everything_read, owner=True)]
                 if q.personal_name:
                     # "the man, from the nearby village of Corrow": a lone word, or a name after
                     # "of", "in", "at" or "from", is a place, not the man's name
@@ -556,6 +563,23 @@ def _wrong_side(q: Question, extra: str, read: str, published: date) -> bool:
     if q.tense == "past" and not q.recency:
         return False
     return _placed(extra, read, published) == (-1 if q.tense == "future" else 1)
+
+
+def _holds_for_another(extra: str, read: str, names: tuple[str, ...], articles: str, owner: bool = False) -> bool:
+    """`extra` follows a role that another name qualifies ("Easterby captain Callum Reyes"), or,
+    with `owner`, is that name: one that is no part of the names asked about, nor said beside one
+    of them in the articles read ("Rovers manager" of "Brackwater Rovers" is Brackwater's)."""
+    at = read.find(extra)
+    held = (re.match(rf"\s+{ROLES}\s+(?-i:[A-Z])", read[at + len(extra):], re.IGNORECASE) and extra) if owner else (
+        (m := re.search(rf"(?-i:\b([A-Z][\w'’-]+))\s+{ROLES}\s*$", read[:at], re.IGNORECASE)) and m.group(1))
+    if not held or " " in held:
+        return False
+    qualifier = held.lower()
+    asked = {w for n in names for w in n.split()}
+    if qualifier in asked or not written_as_name(qualifier, articles):
+        return False  # "Assistant manager Ray Obi", "Club chairman…": the articles do not write it as a name
+    lowered = articles.lower()
+    return not any(f"{qualifier} {w}" in lowered or f"{w} {qualifier}" in lowered for w in asked)
 
 
 def _by_then(extra: str, read: str, then: date) -> bool:

@@ -444,12 +444,12 @@ class Question:
 _ORIGINAL = re.compile(r"\b(?:original(?:ly)?|initial(?:ly)?|first (?:announced|proposed|planned|estimated|quoted|budgeted|unveiled))\b", re.I)
 _SUM_NAMED = re.compile(r"\b(?:fined?|compensation|salary|salaries|fees?|bail|damages|bonus(?:es)?|ransom|wages?|pension)\b", re.I)
 #: "Which judge…?", "What coach…?": a role news writes beside a name
-_ROLES = (r"(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker|goalkeeper|keeper|captain"
-          r"|chairman|chairwoman|mayor|senator|governor|professor|prosecutor|director|leader|executive)")
+ROLES = (r"(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker|goalkeeper|keeper|captain"
+         r"|chairman|chairwoman|mayor|senator|governor|professor|prosecutor|director|leader|executive)")
 #: "Which judge…?", "Who is Eastmere's mayor?", "Who was project director…?"
 _ROLE_ASKED = re.compile(
-    rf"\b(?:which|what)\s+(?:\w+\s+)?{_ROLES}\b|\bwho\s+(?:is|was|will be|has been|became)\s+(?:now\s+)?(?:the\s+)?"
-    rf"(?:new\s+|current\s+|[\w'’-]+['’]s\s+)?(?:\w+\s+)?{_ROLES}\b",
+    rf"\b(?:which|what)\s+(?:\w+\s+)?{ROLES}\b|\bwho\s+(?:is|was|will be|has been|became)\s+(?:now\s+)?(?:the\s+)?"
+    rf"(?:new\s+|current\s+|[\w'’-]+['’]s\s+)?(?:\w+\s+)?{ROLES}\b",
     re.IGNORECASE,
 )
 _NAME_WORDS = r"(?-i:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"
@@ -627,7 +627,7 @@ def recase(q: Question, texts: Iterable[str]) -> Question:
     if cased and not opening and not context:
         return q  # nothing to learn from the articles
     text = "\n".join(texts)
-    if opening and not _written_as_name(opening, text):
+    if opening and not written_as_name(opening, text):
         rest = q.names[0][len(opening):].strip()
         q = replace(q, names=(rest,) * bool(rest) + q.names[1:])
     # the own words when typed all in lower case; the context's lower-case words, which its
@@ -640,7 +640,7 @@ def recase(q: Question, texts: Iterable[str]) -> Question:
         runs: list[list[str]] = [run]
         for word in re.findall(r"[\w'’.-]+", part):
             bare = unpossessed(word).strip(".-")
-            if bare.islower() and bare.isalpha() and bare not in _WH_WORDS and bare not in _NOT_NAMES and _written_as_name(bare, text):
+            if bare.islower() and bare.isalpha() and bare not in _WH_WORDS and bare not in _NOT_NAMES and written_as_name(bare, text):
                 run.append(bare)
             elif run:
                 run = []
@@ -657,7 +657,7 @@ def _opening_name_word(q: Question) -> str:
     return word if word and q.names and q.names[0].startswith(word) else ""
 
 
-def _written_as_name(word: str, text: str) -> bool:
+def written_as_name(word: str, text: str) -> bool:
     """Capitalised inside sentences more than twice as often as written in lower case. A
     sentence's first word is capitalised whatever it is, and does not count."""
     capital = lower = 0

@@ -1591,6 +1591,23 @@ def test_the_latest_total_is_not_a_change_nor_an_earlier_years_nor_the_old_recor
     assert busiest.extras == ["7.8 million"], busiest.extras
 
 
+def test_a_role_another_name_qualifies_is_held_for_someone_else():
+    """"Who captained Porthlow…?" is not answered by "Easterby captain Callum Reyes" (nor by
+    Easterby, whose captain he is) when the articles write Easterby as a name of its own; "Assistant
+    manager Ray Obi" and "Rovers manager Greta Hallam" (of Brackwater Rovers) still answer."""
+    asked = "Who captained Porthlow when they won the county cup final in 2022?"
+    other = _candidate(asked, "The cup went to Easterby for the first time since 2016, and fans in Easterby celebrated. "
+                              "Easterby captain Callum Reyes lifted the trophy a year after his side lost the 2022 final.")
+    assert other.extras == [], other.extras
+    assert "Tom Pascoe" in _candidate(asked, "In the 2022 final Porthlow won under captain Tom Pascoe.").extras
+    caretaker = _candidate("Who stepped in as caretaker manager at Harrowby Athletic?",
+                           "Assistant manager Ray Obi will take charge as caretaker for the game at Harrowby Athletic.")
+    assert "Ray Obi" in caretaker.extras, caretaker.extras
+    rovers = _candidate("Who was the Brackwater manager when they won the cup?",
+                        "Brackwater Rovers won the cup on Saturday. Rovers manager Greta Hallam said the win was for the fans.")
+    assert "Greta Hallam" in rovers.extras, rovers.extras
+
+
 def test_which_judge_is_answered_by_a_name_given_as_a_judges(tmp_path):
     """"Which judge…?" asks for a person in a role, and news names such a person beside it
     ("Judge Catherine Olusanya", "the judge, Patricia Okafor"). The man sentenced, his street
