@@ -94,7 +94,7 @@ _RECENCY = re.compile(
 )
 #: "When will…", "When is it shipping?" (the present progressive of a plan)
 _FUTURE_ASKED = re.compile(
-    r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans? to|scheduled|set to)\b"
+    r"\b(?:will|shall|might|going to|next|upcoming|expected|due|planned|plans? to|scheduled|set to|meant to|supposed to|intended to|slated)\b"
     r"|\bwhen (?:is|are)\b[^?]*?\b\w{2,}ing\b|\bwhen (?:does|do)\b", re.I
 )
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|last|ago)\b", re.I)

@@ -795,6 +795,9 @@ def test_what_asks_for_the_latest_state(question, recency):
     ("The launch got pushed back - when is it actually shipping?", "future"),
     # "When does she take over?" asks when a scheduled thing happens, as news tells it
     ("When does she take over?", "future"),
+    # a plan asked of the past is still a plan: its date came after the report that gave it
+    ("When was Starfall 2 originally meant to come out?", "future"),
+    ("Which year's final was the stadium supposed to be ready for?", "future"),
     ("Where is the statue?", ""),
 ])
 def test_the_tense_a_question_asks_in(question, tense):
