@@ -66,7 +66,10 @@ def resolve(sentence: str, published: date | None) -> list[tuple[int, int, str]]
         month = _MONTH_INDEX[match.group("month").lower()]
         # News mostly reports the past; a month after the publication month is taken as last
         # year's, unless the sentence speaks of the future.
-        future = _FUTURE.search(sentence)
+        # "…which it said would go on sale on May 18": a "would" in the date's own clause looks ahead
+        # (not "had said it would open in April", a plan since passed)
+        clause = re.split(r"[,;]", sentence[: match.start()])[-1]
+        future = _FUTURE.search(sentence) or (re.search(r"\bwould\b", clause) and not re.search(r"\bhad\b", clause))
         year = published.year
         if month > published.month and not future:
             year -= 1

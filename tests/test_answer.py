@@ -276,6 +276,19 @@ def test_a_weekday_in_a_schedule_or_before_a_date_is_not_resolved():
         assert annotate(sentence, date(2019, 5, 6)) == sentence
 
 
+def test_a_month_a_report_said_something_would_happen_in_is_to_come():
+    """"…which it said would go on sale on May 18", in a February 2023 report, is 18 May 2023; a
+    plan the report says had been made ("had said the bridge would open in April", in June) is
+    the April that has passed, and "In May Harry had said he 'would love…'" is the May before."""
+    from datetime import date
+
+    from rag.dates import annotate
+
+    assert "[18 May 2023]" in annotate("It unveiled Tessel, which it said would go on sale on May 18.", date(2023, 2, 9))
+    assert "[April 2024]" in annotate("The council had said that the bridge would open in April.", date(2024, 6, 12))
+    assert "[May 2025]" in annotate("In May Harry had said he would love a reconciliation.", date(2025, 8, 22))
+
+
 def test_a_resolved_date_follows_its_possessive(tmp_path):
     """"Tuesday's [1 October 2024] rush hour" reads as English; "Tuesday [1 October 2024]'s" does not."""
     from datetime import date
