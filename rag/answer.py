@@ -1143,12 +1143,13 @@ def _by_date(q: Question, ranked: list[Sentence], best: Sentence) -> list[Senten
         # the newest report may have moved on, in other words; but one that scores far below the
         # best tells of something else ("the station's cost has risen" for "the levy now")
         confident = [s for s in confident if s.score() >= NEWEST_SCORE * best.score()]
-    days = sorted({s.passage.published for s in confident}, reverse=True)
+    days = sorted({s.passage.published for s in confident}, reverse=not q.earliest)
     if len(days) < 2:
         return []
-    newest = [s for s in confident if s.passage.published == days[0]]
-    older = [s for s in confident if s.passage.published < days[0]]
-    return [_fullest(q, newest)] + ([_fullest(q, older)] if older else [])
+    # the newest report first, or for "originally…" the oldest
+    leading = [s for s in confident if s.passage.published == days[0]]
+    others = [s for s in confident if s.passage.published != days[0]]
+    return [_fullest(q, leading)] + ([_fullest(q, others)] if others else [])
 
 
 def _fullest(q: Question, ranked: list[Sentence], close: float = CLOSE) -> Sentence:
@@ -1201,7 +1202,7 @@ def _distinct(s: Sentence, chosen: list[Sentence]) -> bool:
 def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confidence: float, read: list[Passage]) -> Answer:
     citations: list[Citation] = []
     parts: list[str] = []
-    dates = sorted({s.passage.published for s in chosen}, reverse=True)
+    dates = sorted({s.passage.published for s in chosen}, reverse=not q.earliest)
     words = 0
     for i, s in enumerate(chosen, 1):
         published = s.passage.published_date
@@ -1212,7 +1213,8 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
         citations.append(Citation(i, s.passage, s.start, s.end))
         first_of_date = i == 1 or chosen[i - 2].passage.published != s.passage.published
         if len(dates) > 1 and first_of_date:
-            lead = "Latest report" if s.passage.published == dates[0] else "Earlier report"
+            lead = ("First report" if s.passage.published == dates[0] else "Later report") if q.earliest else (
+                "Latest report" if s.passage.published == dates[0] else "Earlier report")
             parts.append(f"{lead} ({human(published)}): {quoted}")
         else:
             parts.append(quoted)

@@ -436,12 +436,20 @@ class Question:
         return self.kind is Kind.NUMBER and _ORIGINAL.search(own_words(self.text)) is not None
 
     @cached_property
+    def earliest(self) -> bool:
+        """Asks for the first state of a story that moved ("When was it originally meant to come
+        out?"): the oldest report that answers leads, not the newest."""
+        return _FIRST_STATE.search(own_words(self.text)) is not None
+
+    @cached_property
     def money(self) -> bool:
         """Asks for an amount of money ("How much did it raise?"): a count or a day is no answer."""
         return self.kind is Kind.NUMBER and _MONEY_ASKED.search(self.text) is not None
 
 
 _ORIGINAL = re.compile(r"\b(?:original(?:ly)?|initial(?:ly)?|first (?:announced|proposed|planned|estimated|quoted|budgeted|unveiled))\b", re.I)
+#: "originally", "at first": asked of the story, not of a thing ("the original contractor")
+_FIRST_STATE = re.compile(r"\b(?:originally|initially|at first|first (?:announced|proposed|planned|estimated|quoted|budgeted|unveiled|promised|scheduled))\b", re.I)
 _SUM_NAMED = re.compile(r"\b(?:fined?|compensation|salary|salaries|fees?|bail|damages|bonus(?:es)?|ransom|wages?|pension)\b", re.I)
 #: "Which judge…?", "What coach…?": a role news writes beside a name
 ROLES = (r"(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker|goalkeeper|keeper|captain"

@@ -289,6 +289,20 @@ def test_a_month_a_report_said_something_would_happen_in_is_to_come():
     assert "[May 2025]" in annotate("In May Harry had said he would love a reconciliation.", date(2025, 8, 22))
 
 
+def test_originally_asks_the_first_report_and_it_leads(tmp_path):
+    """"When was Starfall 2 originally meant to come out?" is answered by the first report's
+    plan ("scheduled for release in October 2018"), which leads, not by the day it finally came
+    out; "the original contractor" asks no first report."""
+    assert analyse("When was Starfall 2 originally meant to come out?").earliest
+    assert not analyse("Which firm finished the stadium after the original contractor collapsed?").earliest
+    index = _ingested(tmp_path, [
+        {"id": "plan", "published": "2017-02-08", "text": "Starfall 2 is scheduled for release in October 2018, the studio said."},
+        {"id": "review", "published": "2020-06-23", "text": "After a delay of almost two years, Starfall 2 finally arrived on Tuesday."},
+    ])
+    answer = index.ask("When was Starfall 2 originally meant to come out?")
+    assert answer.text.startswith("October 2018") and "Latest report" not in answer.text, answer.text
+
+
 def test_a_resolved_date_follows_its_possessive(tmp_path):
     """"Tuesday's [1 October 2024] rush hour" reads as English; "Tuesday [1 October 2024]'s" does not."""
     from datetime import date
