@@ -234,11 +234,13 @@ def _named(name: str, lowered: str, asked: str = "", read: str = "") -> float:
     return 0.75 * any(re.search(rf"\b{re.escape(w)}\b", lowered) and not _someone_else(name, w, read, asked) for w in words)
 
 
+@lru_cache(maxsize=4096)
 def _someone_else(name: str, word: str, read: str, asked: str) -> bool:
     """Each time the sentence gives the word, it is part of another full name: "Brandon Maxwell"
     is not the "Maxwell Award", nor is "Hunter Biden" "Joe Biden". A title says nothing of who is
     meant ("Prince Harry" may be any Harry), "Golden Pixel Awards" are the "Golden Pixels", and
-    "Emmanuel Macron's wife" may well be "Brigitte Macron"."""
+    "Emmanuel Macron's wife" may well be "Brigitte Macron". Cached: a sentence's name credit and
+    its words both ask it, for sentence after sentence of the same stories."""
     if re.search(rf"\b{re.escape(word)}['’]s?(?!\w)", asked):
         return False
     own = token_set(name) - _TITLES
@@ -288,7 +290,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     score_asked = _SCORE_ASKED.search(asked) is not None
     reporting_asked = _REPORTING.search(own_words(q.text)) is not None
     who_asked = re.match(r"\W*who\b", own_words(q.text), re.IGNORECASE) is not None
-    everything_read = "\n".join(p.text for p in passages)  # how the articles write a word: as a name or not
+    # how the articles write a word, as a name or not: read only for "who" questions about a name
+    everything_read = "\n".join(p.text for p in passages) if q.kind is Kind.PERSON and q.names and who_asked else ""
     known_asked = _IS_IT_KNOWN.match(own_words(q.text)) is not None
     add_on_asked = _ADD_ON.search(q.text) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
@@ -367,7 +370,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.kind is Kind.PERSON:
                     # "Harry is expected in London": a name right after "in" is where, not who
                     extras = [x for x in extras if _before(x, read, 1).lower() != "in"]
-                    if q.names and who_asked:
+                    if everything_read:
                         # "Easterby captain Callum Reyes" captains Easterby, not the Porthlow asked
                         # about, and Easterby is whose captain he is, not who
                         extras = [x for x in extras if not _holds_for_another(x, read, q.names, everything_read)
@@ -1095,7 +1098,8 @@ def _restates(span: str, asked: str) -> bool:
     """True when every word of `span` is already in the question, in any form: not new
     information ("Maxwell Award Winners" for "Who is the Maxwell Award winner?")."""
     words = [w for w in re.findall(r"\w+", span.lower()) if len(w) > 1 or w.isdigit()]
-    return not words or all(re.search(rf"\b{w}", asked) for w in words) or bool(token_set(span)) and token_set(span) <= token_set(asked)
+    said = token_set(span)
+    return not words or all(re.search(rf"\b{w}", asked) for w in words) or bool(said) and said <= token_set(asked)
 
 
 def _confidence(q: Question, s: Sentence) -> float:
@@ -1213,8 +1217,8 @@ def _compose(q: Question, chosen: list[Sentence], passages: list[Passage], confi
         citations.append(Citation(i, s.passage, s.start, s.end))
         first_of_date = i == 1 or chosen[i - 2].passage.published != s.passage.published
         if len(dates) > 1 and first_of_date:
-            lead = ("First report" if s.passage.published == dates[0] else "Later report") if q.earliest else (
-                "Latest report" if s.passage.published == dates[0] else "Earlier report")
+            leading, following = ("First report", "Later report") if q.earliest else ("Latest report", "Earlier report")
+            lead = leading if s.passage.published == dates[0] else following
             parts.append(f"{lead} ({human(published)}): {quoted}")
         else:
             parts.append(quoted)

@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 from functools import lru_cache
 
-from .question import YEAR_RE
+from .question import SEASON_ENDS, YEAR_RE
 
 MONTH_NAMES = [
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -129,7 +129,6 @@ _PARTS = re.compile(
 
 
 _LAST_SEASON = re.compile(r"\blast (summer|spring|autumn|fall)\b", re.IGNORECASE)
-_SEASON_ENDS = {"spring": 5, "summer": 8, "autumn": 11, "fall": 11}
 
 
 def seasons_past(sentence: str, published: date | None) -> set[str]:
@@ -138,7 +137,7 @@ def seasons_past(sentence: str, published: date | None) -> set[str]:
     no date."""
     if published is None:
         return set()
-    return {str(published.year - (published.month <= _SEASON_ENDS[m.group(1).lower()])) for m in _LAST_SEASON.finditer(sentence)}
+    return {str(published.year - (published.month <= SEASON_ENDS[m.group(1).lower()])) for m in _LAST_SEASON.finditer(sentence)}
 
 
 def date_parts(expression: str) -> tuple[int | None, int | None, int | None]:

@@ -111,7 +111,8 @@ _AS_OF = re.compile(
     rf"\bas (?:of|at)\s+(?:(?P<part>early|mid|late)[\s-]+)?(?:the\s+)?(?:(?P<named>{_MONTH}|{_SEASON})\s+(?:of\s+)?)?(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
-_SEASON_ENDS = {"spring": 5, "summer": 8, "autumn": 11, "fall": 11, "winter": 2}
+#: the month a season ends in (winter in the February after its year)
+SEASON_ENDS = {"spring": 5, "summer": 8, "autumn": 11, "fall": 11, "winter": 2}
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
 _MONEY_NOUNS = (r"price|revenue|salary|budget|profit|income|fee|fine|penalty|grant|bonus|loan|subsidy|donation|settlement"
                 r"|compensation|pay-?off|pay-?out")
@@ -297,8 +298,8 @@ class Question:
         if not said:
             return None
         part, named, year = said.group("part"), said.group("named"), int(said.group("year"))
-        if named and named.lower() in _SEASON_ENDS:
-            month = _SEASON_ENDS[named.lower()]
+        if named and named.lower() in SEASON_ENDS:
+            month = SEASON_ENDS[named.lower()]
             year, month = (year + 1, month) if month < 3 else (year, month)
         elif named:
             month = next(i + 1 for i, m in enumerate(MONTHS[:12]) if m.lower().startswith(named.lower()[:3]))
@@ -351,7 +352,7 @@ class Question:
         """Asks "how many": a count, which no amount of money or percentage answers."""
         return self.kind is Kind.NUMBER and _HOW_MANY.search(self.text) is not None
 
-    @property
+    @cached_property
     def tallied(self) -> bool:
         """Asks what a vote was ("What was the vote on the budget?"): no sum of money answers."""
         return self.kind is Kind.NUMBER and re.search(_VOTE_ASKED, self.text, re.IGNORECASE) is not None
@@ -767,7 +768,7 @@ def _head_noun(q: str) -> str | None:
 #: "What did the judge say?": after these the noun is the one doing it (a price "rises to" one, though)
 _AUXILIARIES = frozenset("did does do has have had will would can could should".split())
 #: Words after "what" that leave the noun asked for still to come.
-_OPENERS = frozenset("is was are were did does do has have had will would can could should 's the a an about".split())
+_OPENERS = _AUXILIARIES | frozenset("is was are were 's the a an about".split())
 #: "What is the premiere date of…", "What was Tesla's revenue…": the noun says the kind.
 HEAD_NOUNS = {
     **dict.fromkeys("date day year month time anniversary birthday".split(), Kind.DATE),
