@@ -252,6 +252,14 @@ def _someone_else(name: str, word: str, read: str, asked: str) -> bool:
 _TITLES = token_set(" ".join(_TITLE_WORDS))
 
 
+def _heads_another(word: str, text: str) -> bool:
+    """Another name ends with the word: "Brandon Maxwell", "CFDA Awards" name someone else than
+    the "Maxwell Award"; "County Executive Hal Brennan" may well be of the county asked about."""
+    if _INSTITUTION.search(word.capitalize()):
+        return False  # "Rothwick Town" is another club than "Ostley Town", but so is every "Town"
+    return any(token_set(run.group().split()[-1]) == token_set(word) for run in NAME_RE.finditer(text))
+
+
 def _ends_alike(name: str, text: str) -> bool:
     """The sentence gives the name's last word as a name (capitalised): "Valhalla" stands for
     "Assassin's Creed Valhalla", but the "memorial service" is no "Thanksgiving Service"."""
@@ -293,6 +301,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     # how the articles write a word, as a name or not: read only for "who" questions about a name
     everything_read = "\n".join(p.text for p in passages) if q.kind is Kind.PERSON and q.names and who_asked else ""
     known_asked = _IS_IT_KNOWN.match(own_words(q.text)) is not None
+    # "the director of the Assassin's Creed movie": the work asked about, by its own title
+    works = tuple(n for n in q.names if re.search(rf"{re.escape(n)}\s+{_WORK}", asked)) if q.role else ()
     add_on_asked = _ADD_ON.search(q.text) is not None
     # an answer in the form the question asks for stands in for the words that ask for it
     said_as, asked_as = _said_as(q)
@@ -334,7 +344,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # a name shortened to its last word is the one asked about: "Valhalla was released…"
             # says every word of "Assassin's Creed Valhalla"
             tokens |= {t for n, found in zip(q.names, named) if found and _ends_alike(n, text) for t in tokenize(n)}
-            tokens -= {t for n, found in zip(q.names, named) if not found and n not in title for w in n.split() if _someone_else(n, w, text, asked) for t in tokenize(w)}
+            others = {w for n, found in zip(q.names, named) if not found and n not in title for w in n.split() if _someone_else(n, w, text, asked)}
+            tokens -= {t for w in others for t in tokenize(w)}
             if said_as and said_as.search(text):
                 # "Archie, 6," says how old Archie is, "148 km/h" how strong the wind was
                 tokens |= asked_as
@@ -346,7 +357,9 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
             # the sentence before, in its paragraph (only a year asked reads it)
             prior = passage.text[spans[i - 1][0] - passage.start : start - passage.start] if q.years and i and len(parts) == 1 else ""
             prior = "" if "\n\n" in prior else prior
-            s.clash = float(_clash(q, asked_quarters, text, passage, prior) or _opposite(opposites, lowered))
+            # "2019 CFDA Awards winners: Brandon Maxwell…" is about someone else than the Maxwell Award
+            astray = not any(named) and not any(n in title for n in q.names) and any(_heads_another(w, text) for w in others)
+            s.clash = float(astray or _clash(q, asked_quarters, text, passage, prior) or _opposite(opposites, lowered))
             s.context = q.coverage(passage_tokens)
             if q.names:
                 s.names = sum(1.0 if n in title else found for n, found in zip(q.names, named)) / len(q.names)
@@ -370,11 +383,19 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.kind is Kind.PERSON:
                     # "Harry is expected in London": a name right after "in" is where, not who
                     extras = [x for x in extras if _before(x, read, 1).lower() != "in"]
+                    if _pending(q, read):
+                        # "The winner of the award will be announced in December": whoever else
+                        # the sentence names, the one asked is not known yet
+                        extras = []
                     if everything_read:
                         # "Easterby captain Callum Reyes" captains Easterby, not the Porthlow asked
                         # about, and Easterby is whose captain he is, not who
                         extras = [x for x in extras if not _holds_for_another(x, read, q.names, everything_read)
                                   and not _holds_for_another(x, read, q.names, everything_read, owner=True)]
+                    if works:
+                        # "Marc-Alexis Côté, creative director of Assassin's Creed Syndicate" directs
+                        # another game than the Assassin's Creed movie asked about
+                        extras = [x for x in extras if not _of_another_work(x, read, works)]
                 if q.personal_name:
                     # "the man, from the nearby village of Corrow": a lone word, or a name after
                     # "of", "in", "at" or "from", is a place, not the man's name
@@ -496,7 +517,7 @@ _INSTITUTION = re.compile(
     r"|Stadium|Hall|House|Church|Centre|Center|Hospital|School|College|University|Academy|Court|Police|Service|Services"
     r"|Council|Authority|Agency|Department|Office|Ministry|Trust|Group|Ltd|plc|Inc|Company|Club|FC|RFC|Board|Committee"
     r"|Party|Union|Association|Society|Foundation|Fund|Festival|Awards?|Bank|Market|Harbour|Port|River|Lake|Island|Valley"
-    r"|Hill|Reserve|Airport|Museum|Library|Theatre|Gallery|Prison|Network|Railway|Line|Fire|Rescue|County|City|District|Borough)$"
+    r"|Hill|Reserve|Airport|Museum|Library|Theatre|Gallery|Prison|Network|Railway|Line|Fire|Rescue|County|City|Town|District|Borough)$"
 )
 #: a thing made for or from a work, with a release date of its own
 _ADD_ON = re.compile(r"\b(?:soundtracks?|OST|DLC|expansion pass|season pass|add-ons?|Ver\.)(?!\w)", re.IGNORECASE)
@@ -544,6 +565,21 @@ def _age_asked_of(asked: str) -> frozenset[str]:
 _AGE_OF = re.compile(r"\b(?i:how old (?:is|was|will be|would be)) ([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 
 
+def _pending(q: Question, read: str) -> bool:
+    """The sentence says the person the question asks for is still to be made known ("The
+    winner of the 2019 Maxwell Award will be announced on December 12")."""
+    return any(set(tokenize(m.group(1))) & set(q.terms) for m in _PENDING.finditer(read))
+
+
+#: a person's role, then (with no clause between) that the holder is yet to be made known
+_PENDING = re.compile(
+    rf"\b({'|'.join(n for n, kind in HEAD_NOUNS.items() if kind is Kind.PERSON)})s?\b[^.,;:!?–—]{{0,60}}?"
+    r"\b(?:will|would|is to|are to|is (?:due|set|expected) to|are (?:due|set|expected) to)\s+be\s+"
+    r"(?:announced|named|revealed|unveiled|chosen|decided|picked|selected|appointed|confirmed)\b",
+    re.IGNORECASE,
+)
+
+
 def _dropped(extra: str, read: str, published: str = "") -> bool:
     """`extra` is in a clause about a plan or estimate that a later one replaced: "Services had
     been due to start in May", "An initial assessment had estimated the damage at £21 million",
@@ -583,6 +619,23 @@ def _holds_for_another(extra: str, read: str, names: tuple[str, ...], articles: 
         return False  # "Assistant manager Ray Obi", "Club chairman…": the articles do not write it as a name
     lowered = articles.lower()
     return not any(f"{qualifier} {w}" in lowered or f"{w} {qualifier}" in lowered for w in asked)
+
+
+#: what a title names: "the Assassin's Creed movie"
+_WORK = r"(?:movie|film|game|video game|series|show|album|book|novel|play|musical|opera|documentary)\b"
+
+
+def _of_another_work(extra: str, read: str, works: tuple[str, ...]) -> bool:
+    """`extra` holds a role in a work whose title is the title asked and more ("creative director
+    of Assassin's Creed Syndicate" for "the Assassin's Creed movie"), or is that work. (Only for
+    works: "Fenwick Marine Engineering" is the "Fenwick Marine" asked about.)"""
+    at = read.find(extra)
+    role = re.match(rf",?\s+(?:the\s+)?(?:[\w-]+\s+)?{ROLES}\s+(?:of|at|for|on)\s+", read[at + len(extra):], re.IGNORECASE)
+    work = NAME_RE.match(read, at + len(extra) + role.end()) if role else None
+    if work is None and re.search(rf"\b{ROLES}\s+(?:of|at|for|on)\s+$", read[:at], re.IGNORECASE):
+        work = NAME_RE.match(read, at)
+    said = work.group().lower().replace("’", "'") if work else ""
+    return any(said.startswith(n + " ") for n in works)
 
 
 def _by_then(extra: str, read: str, then: date) -> bool:

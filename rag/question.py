@@ -330,7 +330,9 @@ class Question:
             return self.role, re.compile(
                 rf"\b{holds}((?i:{said})\s+({_NAME_WORDS}))|\b{holds}(?i:{said})(?:\s+of\s+(?:the\s+)?{_NAME_WORDS})?,?\s+({_NAME_WORDS})"
                 rf"|\b({_NAME_WORDS})(?=,\s+(?:who\s+(?:is|was|has been)\s+)?(?:the\s+|[\w'’&-]+['’]s\s+)?"
-                rf"(?:(?!former|outgoing|ex-|previous|late)\w+\s+)?(?i:{said})\b)")
+                rf"(?:(?!former|outgoing|ex-|previous|late)\w+\s+)?(?i:{said})\b)"
+                # "Directed by Justin Kurzel", "captained by Dan Ogle"
+                + (rf"|\b(?i:{_ROLE_VERBS[self.role]})\s+by\s+({_NAME_WORDS})" if self.role in _ROLE_VERBS else ""))
         return _asked(_FORMS, self.text)
 
     @cached_property
@@ -455,6 +457,9 @@ _SUM_NAMED = re.compile(r"\b(?:fined?|compensation|salary|salaries|fees?|bail|da
 #: "Which judge…?", "What coach…?": a role news writes beside a name
 ROLES = (r"(judge|coach|manager|minister|councillor|architect|surgeon|detective|referee|striker|goalkeeper|keeper|captain"
          r"|chairman|chairwoman|mayor|senator|governor|professor|prosecutor|director|leader|executive)")
+#: what a role's holder does to what they hold, said in the passive: "Directed by Justin Kurzel"
+_ROLE_VERBS = {"director": "directed", "coach": "coached", "manager": "managed", "captain": "captained",
+               "referee": "refereed", "chairman": "chaired", "chairwoman": "chaired", "leader": "led"}
 #: "Which judge…?", "Who is Eastmere's mayor?", "Who was project director…?"
 _ROLE_ASKED = re.compile(
     rf"\b(?:which|what)\s+(?:\w+\s+)?{ROLES}\b|\bwho\s+(?:is|was|will be|has been|became)\s+(?:now\s+)?(?:the\s+)?"

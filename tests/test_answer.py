@@ -194,6 +194,9 @@ NEWS = [  # short wire snippets in the style of the RGB benchmark, each a trap f
     {"id": "gala-day", "text": "The Lantern Gala raised spirits on May 3, when 400 guests came."},
     {"id": "gala-money", "text": "Organisers said the Lantern Gala brought in $2.5 million for the children's hospital."},
     {"id": "plant", "text": "Zed Corp opened a battery plant in Ohio last spring. It is understood the plant cost $40 million."},
+    {"id": "harlow-soon", "text": "Jul 15, 2019 ... The winner of the 2019 Harlow Medal will be announced at the Gridiron Awards Show held on December 12, 2019."},
+    {"id": "harlow-fashion", "text": "Jun 3, 2019 ... 2019 Style Awards winners: Daria Harlow, Rick Owens take top honours."},
+    {"id": "harlow-won", "text": "Dec 12, 2019 ... Quarterback Joe Burrow wins Camp, O'Brien, Harlow medals."},
 ]
 
 
@@ -208,6 +211,8 @@ NEWS = [  # short wire snippets in the style of the RGB benchmark, each a trap f
     ("Who was awarded the 2019 Quill Prize in Poetry?", "Petra Holm", "author ..."),
     # "how much money" is answered by an amount, not by a head count or a day
     ("How much money did the Lantern Gala raise?", "$2.5 million", "400 guests"),
+    # a winner yet to be announced is no answer, nor is a designer whose surname is the medal's
+    ("Who is the Harlow Medal winner in 2019?", "Joe Burrow", "Harlow,"),
 ])
 def test_the_answer_is_the_one_the_question_asks_for(tmp_path, question, expected, wrong):
     index = _ingested(tmp_path, NEWS)
@@ -1501,6 +1506,41 @@ def test_a_word_of_the_name_asked_inside_another_full_name_is_someone_else():
     assert _candidate("What did Joe Biden say?", "President Biden said he would appeal.").names == 0.75
     assert _candidate("Which game won at the Golden Pixels?", "Tidebreaker won Game of the Year at the Golden Pixel Awards.").names == 0.75
     assert _candidate("Who is Emmanuel Macron's wife?", "Brigitte Macron, 71, said she was proud of him.").names == 0.75
+
+
+def test_a_sentence_about_another_name_ending_in_the_asked_word_is_about_someone_else():
+    """"2019 Fashion Awards winners: Brandon Maxwell…" names neither the Maxwell Award nor its
+    winner: like a sentence about another year, it is about something else. A word every such
+    name ends with ("Rothwick Town" for "Ostley Town") or one that only begins another name
+    ("County Executive Hal Brennan" in Marram County) says nothing of whose it is."""
+    assert _candidate("Who is the Maxwell Award winner in 2019?", "2019 Fashion Awards winners: Brandon Maxwell, Rick Owens take top honours.").clash == 1
+    assert _candidate("Who is the Maxwell Award winner in 2019?", "2019 winners: Maxwell, Rick Owens take top honours.").clash == 0
+    assert _candidate("What fee did Ostley Town pay?", "The fee surpasses the £1.1 million Rothwick Town paid for a defender.").clash == 0
+    assert _candidate("Who declared a disaster in Marram County?", "County Executive Hal Brennan declared a local disaster.").clash == 0
+
+
+def test_a_role_whose_holder_is_yet_to_be_announced_names_no_answer():
+    """"The winner of the 2019 Maxwell Award will be announced at the awards show" does not say
+    who won, whatever else it names; "Joe Burrow will be named the winner" does."""
+    q = "Who is the Maxwell Award winner in 2019?"
+    assert _candidate(q, "The winner of the 2019 Maxwell Award will be announced at the Gridiron Awards Show in December.").extras == []
+    assert _candidate(q, "The new Maxwell Award winner is expected to be named by the Gridiron Club in December.").extras == []
+    assert _candidate(q, "Joe Burrow will be named the winner of the 2019 Maxwell Award in December.").extras == ["Joe Burrow"]
+    assert _candidate("Who presents the Maxwell Award?", "The winner of the Maxwell Award will be announced by Dan Ogle.").extras == ["Dan Ogle"]
+
+
+def test_a_role_in_a_work_with_a_longer_title_is_held_in_another_work():
+    """"Marc-Alexis Côté, creative director of Assassin's Creed Syndicate" directs another game
+    than the Assassin's Creed movie asked about; "Directed by Justin Kurzel" gives the movie's
+    director in the form a credit list uses. A company may be named in full ("Fenwick Marine
+    Engineering" is the "Fenwick Marine" asked about)."""
+    q = "Who is the director of the Assassin's Creed movie?"
+    assert _candidate(q, "Marc-Alexis Côté, creative director of Assassin's Creed Syndicate, said the Assassin's Creed movie was bold.").extras == []
+    assert _candidate(q, "Marc-Alexis Côté, director of the Assassin's Creed movie, said it was bold.").extras == ["Marc-Alexis Côté"]
+    credit = _candidate(q, "Assassin's Creed: Directed by Justin Kurzel.")
+    assert credit.extras[0] == "Justin Kurzel" and credit.typed == 1.0
+    ceo = "Who is the chief executive of Fenwick Marine?"
+    assert _candidate(ceo, "Ines Dalgliesh, chief executive of Fenwick Marine Engineering, said the offer was fair.").extras[0] == "Ines Dalgliesh"
 
 
 def test_a_name_made_of_the_questions_own_words_is_no_answer():
