@@ -180,6 +180,10 @@ def answer(question: Question, passages: list[Passage], qvec: np.ndarray, embed,
         # "What is her new business called?": sentences that never mention a business name none,
         # "What did he say in his speech?": nor do they say what was in it
         return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=0.0)
+    if _act_untold(question, best.text):
+        # "Who is going to present the award?": whoever the sentence names, it does not say
+        # that anyone will present it
+        return Answer(question.text, NO_ANSWER, abstained=True, passages=tuple(passages), confidence=0.0)
     confidence = _confidence(question, best) - best.clash
     untold = UNTOLD if _untold(question, best) else UNTYPED if _untyped(question.text, best) else (
         UNNAMED if best.extras and _described(question.text, best) else None)
@@ -876,6 +880,25 @@ def _untyped(asked: str, s: Sentence) -> bool:
 
 
 _KIND_OF = re.compile(r"\bwhat\s+(?:type|kind|sort|form)s?\s+of\s+([a-z]{3,})\b", re.IGNORECASE)
+
+
+def _act_untold(q: Question, text: str) -> bool:
+    """The question asks who will do something ("Who is going to present the award?", "Who will
+    succeed him?") and the sentence does not say it is done, in the question's word, one of its
+    family ("successor"), or another word for it ("take over" for "replace"). What is still to
+    come is only known from a report that says so."""
+    act = _ACT_TO_COME.match(own_words(q.text))
+    if not act or act.group(1).lower() in _LIGHT_ACTS:
+        return False
+    said = set(tokenize(text))
+    word = next(iter(tokenize(act.group(1))), "")
+    return bool(word) and word not in said and not any(t.startswith(word[:5]) for t in said if len(word) >= 5) and not said_in_other_words({word}, said)
+
+
+#: "Who will present…?", "Who is going to replace…?": the act asked about, still to come
+_ACT_TO_COME = re.compile(r"\W*who\s+(?:will|'ll|is going to|are going to|is set to|is due to|is expected to)\s+(\w+)\b", re.IGNORECASE)
+#: "Who will be the next mayor?", "Who will get the job?": no act of its own to look for
+_LIGHT_ACTS = frozenset("be become get have take make do go come".split())
 
 
 def _thing_asked(asked: str) -> frozenset[str]:

@@ -1543,6 +1543,23 @@ def test_a_role_in_a_work_with_a_longer_title_is_held_in_another_work():
     assert _candidate(ceo, "Ines Dalgliesh, chief executive of Fenwick Marine Engineering, said the offer was fair.").extras[0] == "Ines Dalgliesh"
 
 
+def test_who_will_do_something_is_answered_only_by_a_report_that_says_it_will_be_done(tmp_path):
+    """"Who is going to present the award to Ana Ruiz?" is not answered by the sentence that says
+    she will attend the awards, whoever else it names; "Who will succeed her?" is answered by "Her
+    successor will be Tom Vale" and "Who will replace her?" by "Tom Vale will take over"."""
+    index = _ingested(tmp_path, [
+        {"id": "gala", "text": "Ana Ruiz is expected in Lisbon on 8 September for the tenth anniversary of Pedro Sousa's death, "
+                               "when she will also attend the Harbour Awards, a charity event she has long supported."},
+        {"id": "post", "text": "Ana Ruiz will retire as chief executive of Harbour Trust in October. Her successor will be Tom Vale, "
+                               "the trust's finance director, who will take over on 1 November."},
+    ], published="2025-08-22")
+    present = index.ask("Who is going to present the award to Ana Ruiz at the Harbour Awards?")
+    assert present.abstained, present.text
+    for question in ("Who will succeed Ana Ruiz at Harbour Trust?", "Who will replace Ana Ruiz at Harbour Trust?"):
+        answer = index.ask(question)
+        assert not answer.abstained and "Tom Vale" in answer.text, (question, answer.text)
+
+
 def test_a_name_made_of_the_questions_own_words_is_no_answer():
     """"Who will present the award at the WellChild ceremony?" is not answered by "the WellChild
     Awards", nor "Who is the Maxwell Award winner?" by a list called "Maxwell Award Winners":
