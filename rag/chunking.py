@@ -128,7 +128,12 @@ def _split_long(text: str, span: Span, max_tokens: int) -> list[Span]:
         if piece.strip():
             a += len(piece) - len(piece.lstrip())
             b -= len(piece) - len(piece.rstrip())
-            pieces.append((start + a, start + b))
+            if count_tokens(text[start + a : start + b]) > max_tokens and b - a < end - start:
+                # without its leading space a word can take one token more (" café" is one
+                # token fewer than "café"): cut that piece again
+                pieces.extend(_split_long(text, (start + a, start + b), max_tokens))
+            else:
+                pieces.append((start + a, start + b))
     return pieces
 
 
