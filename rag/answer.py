@@ -305,6 +305,8 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
     # how the articles write a word, as a name or not: read only for "who" questions about a name
     everything_read = "\n".join(p.text for p in passages) if q.kind is Kind.PERSON and q.names and who_asked else ""
     known_asked = _IS_IT_KNOWN.match(own_words(q.text)) is not None
+    # "the winner will be announced": the person nouns whose holder a sentence may say is not known yet
+    roles = _roles_asked(q) if q.kind is Kind.PERSON else frozenset()
     # "the director of the Assassin's Creed movie": the work asked about, by its own title
     works = tuple(n for n in q.names if re.search(rf"{re.escape(n)}\s+{_WORK}", asked)) if q.role else ()
     add_on_asked = _ADD_ON.search(q.text) is not None
@@ -387,7 +389,7 @@ def _candidates(q: Question, passages: list[Passage], primary: int | None = None
                 if q.kind is Kind.PERSON:
                     # "Harry is expected in London": a name right after "in" is where, not who
                     extras = [x for x in extras if _before(x, read, 1).lower() != "in"]
-                    if _pending(q, read):
+                    if roles and _pending(roles, read):
                         # "The winner of the award will be announced in December": whoever else
                         # the sentence names, the one asked is not known yet
                         extras = []
@@ -569,10 +571,15 @@ def _age_asked_of(asked: str) -> frozenset[str]:
 _AGE_OF = re.compile(r"\b(?i:how old (?:is|was|will be|would be)) ([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 
 
-def _pending(q: Question, read: str) -> bool:
-    """The sentence says the person the question asks for is still to be made known ("The
-    winner of the 2019 Maxwell Award will be announced on December 12")."""
-    return any(set(tokenize(m.group(1))) & set(q.terms) for m in _PENDING.finditer(read))
+def _pending(roles: frozenset[str], read: str) -> bool:
+    """The sentence says the holder of one of the `roles` asked about is still to be made known
+    ("The winner of the 2019 Maxwell Award will be announced on December 12")."""
+    return any(m.group(1).lower() in roles for m in _PENDING.finditer(read))
+
+
+def _roles_asked(q: Question) -> frozenset[str]:
+    """The person nouns the question says ("winner", "successor"), as `_PENDING` reads them."""
+    return frozenset(n for n, kind in HEAD_NOUNS.items() if kind is Kind.PERSON and token_set(n) <= set(q.terms))
 
 
 #: a person's role, then (with no clause between) that the holder is yet to be made known
